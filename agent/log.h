@@ -1,0 +1,25 @@
+/*
+ * log: the agent's one logger.
+ *
+ * Thread-safe (BMC poller threads log too). In the foreground messages go to
+ * stderr with a timestamp; otherwise to syslog. Debug messages are dropped
+ * unless debugging was enabled. Never pass a secret (BMC password) to it.
+ */
+#ifndef IPMI_AGENTX_LOG_H
+#define IPMI_AGENTX_LOG_H
+
+#include <stdbool.h>
+#include <syslog.h>
+
+void log_init(const char *ident, bool foreground, bool debug);
+bool log_debug_enabled(void);
+void log_msg(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif
