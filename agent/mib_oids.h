@@ -1,0 +1,57 @@
+/*
+ * mib_oids: the OIDs of IPMI-CHANNEL-MIB (mibs/IPMI-CHANNEL-MIB.txt).
+ *
+ * The module root is defined here and nowhere else in the code. It sits under
+ * Net-SNMP's netSnmpPlaypen arc (enterprises.8072.9999.9999), set aside for
+ * local use, until the project has an enterprise number; 623 is the IPMI port.
+ */
+#ifndef IPMI_AGENTX_MIB_OIDS_H
+#define IPMI_AGENTX_MIB_OIDS_H
+
+#define IPMI_CHANNEL_MIB_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 623
+
+#define IPMI_MIB_NOTIFICATIONS IPMI_CHANNEL_MIB_ROOT, 0
+#define IPMI_MIB_OBJECTS IPMI_CHANNEL_MIB_ROOT, 1
+#define IPMI_MIB_BMC_ENTRY IPMI_MIB_OBJECTS, 1, 1
+#define IPMI_MIB_CHANNEL_ENTRY IPMI_MIB_OBJECTS, 2, 1
+
+enum ipmi_mib_notification {
+	IPMI_MIB_NOTIF_CONFIG_CHANGED = 1,
+	IPMI_MIB_NOTIF_CONNECTION_LOST = 2,
+	IPMI_MIB_NOTIF_CONNECTION_RESTORED = 3,
+};
+
+enum ipmi_mib_bmc_column {
+	IPMI_MIB_BMC_INDEX = 1, /* not-accessible */
+	IPMI_MIB_BMC_NAME = 2,
+	IPMI_MIB_BMC_REACHABLE = 3,
+	IPMI_MIB_BMC_MANUFACTURER_ID = 4,
+	IPMI_MIB_BMC_FIRMWARE_VERSION = 5,
+	IPMI_MIB_BMC_IPMI_VERSION = 6,
+	IPMI_MIB_BMC_LAST_REFRESH = 7,
+	IPMI_MIB_BMC_LAST_ERROR = 8,
+};
+#define IPMI_MIB_BMC_MIN_COLUMN IPMI_MIB_BMC_NAME
+#define IPMI_MIB_BMC_MAX_COLUMN IPMI_MIB_BMC_LAST_ERROR
+
+enum ipmi_mib_channel_column {
+	IPMI_MIB_CH_NUMBER = 1, /* not-accessible */
+	IPMI_MIB_CH_MAC_ADDRESS = 2,
+	IPMI_MIB_CH_DHCP = 3,
+	IPMI_MIB_CH_IP_ADDRESS = 4,
+	IPMI_MIB_CH_NETMASK = 5,
+	IPMI_MIB_CH_GATEWAY = 6,
+	IPMI_MIB_CH_VLAN_ID = 7,
+	IPMI_MIB_CH_VLAN_PRIORITY = 8,
+	IPMI_MIB_CH_PASSWORD = 9,
+	IPMI_MIB_CH_IDENTIFY = 10,
+	IPMI_MIB_CH_IDENTIFY_FORCE = 11,
+	IPMI_MIB_CH_MANAGE_URL = 12,
+};
+#define IPMI_MIB_CH_MIN_COLUMN IPMI_MIB_CH_MAC_ADDRESS
+#define IPMI_MIB_CH_MAX_COLUMN IPMI_MIB_CH_MANAGE_URL
+
+/* ipmiBmcLastRefresh when there never was a good read. */
+#define IPMI_MIB_LAST_REFRESH_NEVER 4294967295u
+
+#endif

@@ -1,0 +1,202 @@
+#include "state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+double state_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int state_init(struct state *st, const struct config *cfg, struct bmc *const *bmcs,
+	       const struct state_events *events)
+{
+	memset(st, 0, sizeof(*st));
+	st->bmcs = calloc(cfg->nbmcs, sizeof(*st->bmcs));
+	if (!st->bmcs)
+		return -1;
+	st->nbmcs = cfg->nbmcs;
+	if (events)
+		st->events = *events;
+	for (size_t i = 0; i < cfg->nbmcs; i++) {
+		struct state_bmc *b = &st->bmcs[i];
+
+		b->index = i;
+		b->cfg = &cfg->bmcs[i];
+		b->bmc = bmcs ? bmcs[i] : NULL;
+		b->reach = STATE_REACH_UNKNOWN;
+		strcpy(b->last_error, "not read yet");
+	}
+	return 0;
+}
+
+void state_free(struct state *st)
+{
+	free(st->bmcs);
+	memset(st, 0, sizeof(*st));
+}
+
+static int state_cmp_channel(const void *a, const void *b)
+{
+	const struct bmc_channel *x = a, *y = b;
+
+	return (int)x->number - (int)y->number;
+}
+
+static const struct bmc_channel *state_find_in(const struct bmc_channel *chs, size_t n,
+					       uint8_t number)
+{
+	for (size_t i = 0; i < n; i++)
+		if (chs[i].number == number)
+			return &chs[i];
+	return NULL;
+}
+
+static void state_report_reach(struct state *st, struct state_bmc *b, enum state_reach now_reach)
+{
+	enum state_reach was = b->reach;
+
+	b->reach = now_reach;
+	if (was == now_reach)
+		return;
+	/* Unknown -> up is the normal start: nothing was lost, nothing to restore. */
+	if (now_reach == STATE_REACH_DOWN) {
+		log_warn("BMC %s: unreachable: %s", b->cfg->name, b->last_error);
+		if (st->events.bmc_lost)
+			st->events.bmc_lost(b, st->events.arg);
+	} else if (was == STATE_REACH_DOWN) {
+		log_notice("BMC %s: reachable again", b->cfg->name);
+		if (st->events.bmc_restored)
+			st->events.bmc_restored(b, st->events.arg);
+	} else {
+		log_info("BMC %s: reachable", b->cfg->name);
+	}
+}
+
+/* Report channels whose writable configuration differs from what we published. */
+static void state_report_external(struct state *st, struct state_bmc *b,
+				  const struct bmc_snapshot *snap)
+{
+	for (size_t i = 0; i < snap->nchannels; i++) {
+		const struct bmc_channel *fresh = &snap->channels[i];
+		const struct bmc_channel *old = state_find_in(b->channels, b->nchannels,
+							      fresh->number);
+		unsigned fields;
+
+		if (!old)
+			continue;
+		fields = lanconf_diff(&old->lan, &fresh->lan) & LANCONF_F_WRITABLE;
+		if (!fields)
+			continue;
+		char what[256];
+
+		lanconf_describe(&fresh->lan, fields, what, sizeof(what));
+		log_notice("BMC %s channel %u changed outside the agent: %s", b->cfg->name,
+			   fresh->number, what);
+		if (st->events.channel_changed)
+			st->events.channel_changed(b, fresh, fields, true, st->events.arg);
+	}
+}
+
+bool state_apply_snapshot(struct state *st, size_t index, const struct bmc_snapshot *snap,
+			  double now)
+{
+	struct state_bmc *b;
+
+	if (index >= st->nbmcs)
+		return false;
+	b = &st->bmcs[index];
+	if (b->bmc && snap->generation < bmc_generation(b->bmc)) {
+		log_debug("BMC %s: dropping a snapshot read before our last write", b->cfg->name);
+		return false;
+	}
+	if (snap->status != BMC_OK) {
+		/* Rows keep their last known values; only reachability and the error change. */
+		snprintf(b->last_error, sizeof(b->last_error), "%s", snap->error);
+		state_report_reach(st, b, STATE_REACH_DOWN);
+		return true;
+	}
+	if (b->ever_read)
+		state_report_external(st, b, snap);
+	b->info = snap->info;
+	b->nchannels = snap->nchannels;
+	memcpy(b->channels, snap->channels, snap->nchannels * sizeof(snap->channels[0]));
+	qsort(b->channels, b->nchannels, sizeof(b->channels[0]), state_cmp_channel);
+	b->last_ok = now;
+	b->last_error[0] = '\0';
+	b->ever_read = true;
+	state_report_reach(st, b, STATE_REACH_UP);
+	return true;
+}
+
+void state_apply_readback(struct state *st, size_t index, uint8_t channel,
+			  const struct lanconf *lan, double now)
+{
+	struct state_bmc *b;
+	struct bmc_channel *ch;
+	unsigned fields;
+
+	if (index >= st->nbmcs)
+		return;
+	b = &st->bmcs[index];
+	ch = state_find_channel(b, channel);
+	if (!ch)
+		return;
+	fields = lanconf_diff(&ch->lan, lan) & LANCONF_F_WRITABLE;
+	ch->lan = *lan;
+	b->last_ok = now;
+	if (fields && st->events.channel_changed)
+		st->events.channel_changed(b, ch, fields, false, st->events.arg);
+}
+
+struct state_bmc *state_find_bmc(struct state *st, long bmc_index)
+{
+	if (bmc_index < 1 || (size_t)bmc_index > st->nbmcs)
+		return NULL;
+	return &st->bmcs[bmc_index - 1];
+}
+
+struct bmc_channel *state_find_channel(struct state_bmc *b, long channel)
+{
+	for (size_t i = 0; i < b->nchannels; i++)
+		if (b->channels[i].number == channel)
+			return &b->channels[i];
+	return NULL;
+}
+
+unsigned state_identify_remaining(const struct state_bmc *b, double now)
+{
+	double left = b->identify_until - now;
+
+	if (left <= 0)
+		return 0;
+	/* Round up: a light with 0.4 s left is still on. */
+	return (unsigned)(left + 0.999);
+}
+
+void state_set_identify(struct state_bmc *b, unsigned seconds, bool force, double now)
+{
+	b->identify_force = force;
+	b->identify_until = force ? 0 : now + seconds;
+}
+
+uint32_t state_refresh_age(const struct state_bmc *b, double now)
+{
+	double age;
+
+	if (!b->ever_read)
+		return UINT32_MAX;
+	age = now - b->last_ok;
+	if (age < 0)
+		return 0;
+	if (age >= (double)UINT32_MAX)
+		return UINT32_MAX - 1;
+	return (uint32_t)age;
+}

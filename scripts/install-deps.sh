@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything ipmi-agentx needs to build, run its demo and run its tests
+# on Debian 12. Needs root (or sudo). Idempotent.
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config
+    libsnmp-dev snmpd snmp snmptrapd
+    libfreeipmi-dev freeipmi-tools libyaml-dev
+    openipmi ipmitool
+    libcmocka-dev python3 python3-pytest smitools
+    clang libclang-rt-14-dev
+    procps iproute2
+)
+# The standard SMIv2 MIBs are fetched from npm at build time (Debian main has none).
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all packages present"
+    exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update
+# policy-rc.d keeps the packaged snmpd/snmptrapd services from starting: the
+# demo and the tests run their own instances on private ports.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+    trap '$SUDO rm -f "$policy"' EXIT
+fi
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"

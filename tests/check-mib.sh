@@ -1,0 +1,194 @@
+#!/bin/bash
+# Check IPMI-CHANNEL-MIB: smilint at its strictest level, Net-SNMP's parser,
+# and the numeric OID and access of every node, which are a contract with the
+# C code (agent/mib_oids.h) and must never move.
+#
+# Usage: check-mib.sh MIBFILE STDMIBDIR
+#   STDMIBDIR holds SNMPv2-SMI.txt, SNMPv2-TC.txt and SNMPv2-CONF.txt, as
+#   written by mibs/fetch-standard-mibs.sh.
+# Prints one line per check and closes with "N passed, N failed"; exits 1 if
+# any check failed, 2 on a usage or set-up error.
+set -euo pipefail
+
+MODULE=IPMI-CHANNEL-MIB
+ROOT=.1.3.6.1.4.1.8072.9999.9999.623
+
+die() {
+	echo "check-mib: $*" >&2
+	exit 2
+}
+
+[ $# -eq 2 ] || die "usage: $0 MIBFILE STDMIBDIR"
+[ -f "$1" ] || die "$1: no such file"
+[ -f "$2/SNMPv2-SMI.txt" ] || die "$2/SNMPv2-SMI.txt missing: run mibs/fetch-standard-mibs.sh $2"
+for tool in smilint snmptranslate; do
+	command -v "$tool" >/dev/null 2>&1 || die "$tool not found (Debian: smitools, snmp)"
+done
+mib=$1
+mibdir=$(cd "$(dirname "$mib")" && pwd)
+stdmibdir=$(cd "$2" && pwd)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+passed=0
+failed=0
+
+pass() {
+	echo "PASS: $1"
+	passed=$((passed + 1))
+}
+
+# fail NAME [OUTPUT-FILE]: the file's content is shown indented.
+fail() {
+	echo "FAIL: $1"
+	if [ $# -gt 1 ] && [ -s "$2" ]; then
+		sed 's/^/    /' "$2"
+	fi
+	failed=$((failed + 1))
+}
+
+check_smilint() {
+	local root_line out="$tmp/smilint.out" left="$tmp/smilint.left"
+
+	SMIPATH="$mibdir:$stdmibdir" smilint -s -l 6 "$mib" >"$out" 2>&1 || true
+
+	# Filter 1, node-implicit (level 5) at the MODULE-IDENTITY's value only:
+	# "{ enterprises 8072 9999 9999 623 }" names netSnmp(8072) and
+	# netSnmpPlaypen(9999) and our 9999 without defining them, on purpose.
+	# The module may import only from SNMPv2-SMI/TC/CONF, so it cannot import
+	# netSnmpPlaypen from NET-SNMP-MIB, and MODULE-IDENTITY must be the
+	# module's first assignment, so the arcs cannot be defined before it.
+	# Net-SNMP and libsmi both accept the value; implicit nodes anywhere else
+	# are still reported.
+	root_line=$(grep -n '::= { enterprises 8072 9999 9999 623 }' "$mib" | cut -d: -f1 | head -n 1)
+	if [ -z "$root_line" ]; then
+		echo "root assignment '::= { enterprises 8072 9999 9999 623 }' not found" >"$left"
+		fail "smilint -l 6" "$left"
+		return
+	fi
+	grep -v -x -F "$mib:$root_line: [5] warning: implicit node definition" "$out" >"$left" || true
+
+	if [ -s "$left" ]; then
+		fail "smilint -l 6 reports errors or warnings" "$left"
+	else
+		pass "smilint -l 6 clean"
+	fi
+}
+
+# An empty configuration path and a private persistent directory, so that no
+# snmp.conf of the machine or the user (e.g. "mibs +ALL") changes what is
+# parsed, and nothing is written outside $tmp.
+mkdir -p "$tmp/conf" "$tmp/persist/cert_indexes"
+translate() {
+	env -u MIBS -u MIBDIRS SNMPCONFPATH="$tmp/conf" SNMP_PERSISTENT_DIR="$tmp/persist" \
+		snmptranslate -M "$stdmibdir:$mibdir" -m "$MODULE" "$@"
+}
+
+check_tree() {
+	local err="$tmp/tp.err"
+
+	if translate -Tp >"$tmp/tp.out" 2>"$err" && [ ! -s "$err" ] &&
+		grep -q 'ipmiChannelMIB(623)' "$tmp/tp.out"; then
+		pass "snmptranslate -Tp"
+	else
+		fail "snmptranslate -Tp" "$err"
+	fi
+}
+
+check_parser_warnings() {
+	local err="$tmp/pw.err" left="$tmp/pw.left"
+
+	translate -PW -Tp >/dev/null 2>"$err" || true
+	# Filters, each for noise Net-SNMP prints for every SMIv2 module:
+	# - "X MACRO (lines a..b parsed and ignored)": the macro definitions in
+	#   SNMPv2-SMI/TC/CONF, which Net-SNMP does not interpret.
+	# - "No known translation for type (IpmiXxxEntry)": Net-SNMP does not
+	#   model the SEQUENCE types of table rows.
+	# - "string too long ... in STDMIBDIR/": a DESCRIPTION of a standard
+	#   module (RowStatus in SNMPv2-TC), not ours. The same warning for our
+	#   file is kept: it means Net-SNMP truncates that DESCRIPTION (4096
+	#   characters at most), so a MIB browser would show it cut.
+	# - "Created directory": the persistent directory's first use.
+	grep -v -E \
+		-e '^[A-Z-]+ MACRO \(lines [0-9]+\.\.[0-9]+ parsed and ignored\)\.$' \
+		-e '^Warning: No known translation for type \(Ipmi[A-Za-z]*Entry\): ' \
+		-e "^Warning: string too long .*: At line [0-9]+ in $stdmibdir/" \
+		-e '^Created directory: ' \
+		"$err" >"$left" || true
+	if [ -s "$left" ]; then
+		fail "snmptranslate -PW reports warnings" "$left"
+	else
+		pass "snmptranslate -PW clean"
+	fi
+}
+
+# check_node NAME SUFFIX [ACCESS]: NAME translates to ROOT.SUFFIX and, if
+# given, its MAX-ACCESS is ACCESS.
+check_node() {
+	local name=$1 want=$ROOT${2:+.$2} access=${3:-} got err="$tmp/node.err"
+
+	if ! got=$(translate -On "$MODULE::$name" 2>"$err") || [ -s "$err" ]; then
+		fail "$name: snmptranslate -On failed" "$err"
+		return
+	fi
+	if [ "$got" != "$want" ]; then
+		echo "got $got, want $want" >"$err"
+		fail "$name: OID" "$err"
+		return
+	fi
+	# Through a file: grep -q may exit before snmptranslate has written all,
+	# and pipefail would then report the SIGPIPE as a failure.
+	if [ -n "$access" ] && ! { translate -Td "$MODULE::$name" >"$tmp/node.td" 2>"$err" &&
+		grep -q -x "  MAX-ACCESS	$access" "$tmp/node.td"; }; then
+		echo "MAX-ACCESS is not $access" >>"$err"
+		fail "$name: access" "$err"
+		return
+	fi
+	pass "$name = $want${access:+ ($access)}"
+}
+
+check_smilint
+check_tree
+check_parser_warnings
+
+check_node ipmiChannelMIB ""
+check_node ipmiChannelNotifications 0
+check_node ipmiChannelConfigChanged 0.1
+check_node ipmiBmcConnectionLost 0.2
+check_node ipmiBmcConnectionRestored 0.3
+check_node ipmiChannelObjects 1
+check_node ipmiBmcTable 1.1 not-accessible
+check_node ipmiBmcEntry 1.1.1 not-accessible
+check_node ipmiBmcIndex 1.1.1.1 not-accessible
+check_node ipmiBmcName 1.1.1.2 read-only
+check_node ipmiBmcReachable 1.1.1.3 read-only
+check_node ipmiBmcManufacturerId 1.1.1.4 read-only
+check_node ipmiBmcFirmwareVersion 1.1.1.5 read-only
+check_node ipmiBmcIpmiVersion 1.1.1.6 read-only
+check_node ipmiBmcLastRefresh 1.1.1.7 read-only
+check_node ipmiBmcLastError 1.1.1.8 read-only
+check_node ipmiChannelTable 1.2 not-accessible
+check_node ipmiChannelEntry 1.2.1 not-accessible
+check_node ipmiChannelNumber 1.2.1.1 not-accessible
+check_node ipmiChannelMacAddress 1.2.1.2 read-only
+check_node ipmiChannelDhcp 1.2.1.3 read-write
+check_node ipmiChannelIpAddress 1.2.1.4 read-write
+check_node ipmiChannelNetmask 1.2.1.5 read-write
+check_node ipmiChannelGateway 1.2.1.6 read-write
+check_node ipmiChannelVlanId 1.2.1.7 read-write
+check_node ipmiChannelVlanPriority 1.2.1.8 read-write
+check_node ipmiChannelPassword 1.2.1.9 read-write
+check_node ipmiChannelIdentify 1.2.1.10 read-write
+check_node ipmiChannelIdentifyForce 1.2.1.11 read-write
+check_node ipmiChannelManageUrl 1.2.1.12 read-only
+check_node ipmiChannelConformance 2
+check_node ipmiChannelCompliances 2.1
+check_node ipmiChannelCompliance 2.1.1
+check_node ipmiChannelGroups 2.2
+check_node ipmiBmcGroup 2.2.1
+check_node ipmiChannelGroup 2.2.2
+check_node ipmiChannelNotificationGroup 2.2.3
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
