@@ -114,7 +114,7 @@ enum lanconf_verdict lanconf_merge(const struct lanconf *cur, const struct lanco
 unsigned lanconf_diff(const struct lanconf *a, const struct lanconf *b);
 
 /*
- * "dhcp=no ip=10.0.0.5 netmask=255.255.255.0 ..." for the fields in `fields`,
+ * "source=static ip=10.0.0.5 netmask=255.255.255.0 ..." for the fields in `fields`,
  * for logs. Returns the length snprintf would have written.
  */
 int lanconf_describe(const struct lanconf *c, unsigned fields, char *buf, size_t len);
