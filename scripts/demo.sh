@@ -73,7 +73,7 @@ chmod 600 "$work/ipmi-agentx.yaml"
 "$build/ipmi-agentx" -c "$work/ipmi-agentx.yaml" -f >"$work/agent.log" 2>&1 &
 pids+=($!)
 
-mibs=(-M "+$src/mibs:$build/std-mibs" -m +IPMI-CHANNEL-MIB)
+mibs=(-M "$src/mibs:$build/std-mibs" -m IPMI-CHANNEL-MIB)
 snmp_args=(-v2c -c public "${mibs[@]}" "127.0.0.1:$snmp")
 wait_for 30 "ipmi-agentx" snmpget -Oqv "${snmp_args[@]}" IPMI-CHANNEL-MIB::ipmiChannelIpAddress.1.1
 
