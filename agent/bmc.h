@@ -57,7 +57,11 @@ struct bmc_snapshot {
 
 struct bmc;
 
-/* cfg must outlive the bmc. Never fails except on memory exhaustion (NULL). */
+/*
+ * cfg must outlive the bmc. Never fails except on memory exhaustion (NULL).
+ * Call it before starting threads: the first call sets up libfreeipmi's
+ * crypto library, which must happen while the process is single-threaded.
+ */
 struct bmc *bmc_new(const struct config_bmc *cfg);
 void bmc_free(struct bmc *b);
 
@@ -71,17 +75,22 @@ enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out);
 /*
  * Counter of successful or attempted writes. A snapshot whose generation is
  * older than the current one was read before a write and must be discarded.
+ * Never waits for BMC I/O in progress (atomic read).
  */
 uint64_t bmc_generation(struct bmc *b);
 
 /*
  * Apply `to` to `channel`, writing only `fields` (LANCONF_F_WRITABLE bits),
  * as one transaction: set-in-progress lock, writes in field order, commit
- * write, set complete; then read back. On a failed write: roll back (set
- * complete without commit, then rewrite the fields from `from` that were
- * already written) and return BMC_FAILED, or BMC_UNDO_FAILED if that failed
- * too. *readback receives the channel as read after the attempt (whatever the
- * outcome) when readback_ok is set. err gets a reason for the log.
+ * write, set complete; then read back. A change that does not read back as
+ * written is taken back like a failed write (BMC_VERIFY_FAILED when the old
+ * values are back). On a failed write: roll back (set complete
+ * without commit, then rewrite the fields from `from` that were already
+ * written) and return the failure's status (BMC_BUSY, BMC_INVALID, ...,
+ * BMC_FAILED for the rest) when the channel is back to `from`, or
+ * BMC_UNDO_FAILED if not. *readback receives the channel as read after the
+ * attempt (whatever the outcome) when readback_ok is set. err gets a reason
+ * for the log.
  */
 enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanconf *from,
 			      const struct lanconf *to, unsigned fields, struct lanconf *readback,

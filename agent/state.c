@@ -119,6 +119,8 @@ bool state_apply_snapshot(struct state *st, size_t index, const struct bmc_snaps
 	}
 	if (snap->status != BMC_OK) {
 		/* Rows keep their last known values; only reachability and the error change. */
+		if (b->reach == STATE_REACH_DOWN && strcmp(b->last_error, snap->error) != 0)
+			log_warn("BMC %s: still unreachable: %s", b->cfg->name, snap->error);
 		snprintf(b->last_error, sizeof(b->last_error), "%s", snap->error);
 		state_report_reach(st, b, STATE_REACH_DOWN);
 		return true;
