@@ -63,8 +63,7 @@ static int agent_on_connect(int major, int minor, void *server_arg, void *client
 	return 0;
 }
 
-static void agent_setup_netsnmp(const struct config *cfg, const struct agent_options *opts,
-				const char *socket)
+static void agent_setup_netsnmp(const struct agent_options *opts, const char *socket)
 {
 	/* Our log is the only log: route Net-SNMP's messages through it. */
 	snmp_disable_log();
@@ -85,8 +84,6 @@ static void agent_setup_netsnmp(const struct config *cfg, const struct agent_opt
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
 	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, socket);
-	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
-			   (int)cfg->ping_interval);
 	snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
 			       agent_on_connect, (void *)socket);
 	snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_STOP,
@@ -177,11 +174,14 @@ int agent_run(const struct config *cfg, const struct agent_options *opts,
 	const char *socket = opts->agentx_socket ? opts->agentx_socket : cfg->agentx_socket;
 	int rv = 1;
 
-	agent_setup_netsnmp(cfg, opts, socket);
+	agent_setup_netsnmp(opts, socket);
 	if (init_agent(AGENT_NAME) != 0) {
 		log_err("cannot initialise the Net-SNMP agent library");
 		goto cleanup;
 	}
+	/* After init_agent(), which resets the AgentX settings to their defaults. */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+			   (int)cfg->ping_interval);
 	if (agent_start_bmcs(&a) < 0) {
 		log_err("cannot start the BMC pollers");
 		goto cleanup;
