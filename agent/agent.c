@@ -50,12 +50,16 @@ static int agent_log_bridge(int major, int minor, void *server_arg, void *client
 	return 0;
 }
 
+/* The master's address, for log lines. */
+static const char *agent_master_address = "";
+
 static int agent_on_connect(int major, int minor, void *server_arg, void *client_arg)
 {
-	const char *socket = client_arg;
+	const char *socket = agent_master_address;
 
 	(void)major;
 	(void)server_arg;
+	(void)client_arg;
 	if (minor == SNMPD_CALLBACK_INDEX_START)
 		log_notice("AgentX subagent connected to %s", socket);
 	else
@@ -84,10 +88,12 @@ static void agent_setup_netsnmp(const struct agent_options *opts, const char *so
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
 	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, socket);
+	/* No client argument: Net-SNMP frees those when it clears its callbacks. */
+	agent_master_address = socket;
 	snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
-			       agent_on_connect, (void *)socket);
+			       agent_on_connect, NULL);
 	snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_STOP,
-			       agent_on_connect, (void *)socket);
+			       agent_on_connect, NULL);
 }
 
 static void agent_on_snapshot(size_t index, const struct bmc_snapshot *snap, void *arg)

@@ -10,8 +10,7 @@
  * Build:
  *   clang -fsanitize=fuzzer,address,undefined -Iagent agent/lanconf.c tests/fuzz/fuzz_lanconf.c
  * Run: ./fuzz_lanconf -max_total_time=60 NEW_CORPUS_DIR tests/fuzz/corpus/lanconf
- * Without libFuzzer, -DFUZZ_STANDALONE adds a main() that replays the files named on the
- * command line once each (handy for running the corpus as a regression test).
+ * Without libFuzzer, linking tests/fuzz/replay.c replays a corpus once (a ctest regression test).
  */
 #include <limits.h>
 #include <stdint.h>
@@ -450,27 +449,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_password(&r);
 	return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-int main(int argc, char **argv)
-{
-	int rv = 1;
-
-	for (int i = 1; i < argc; i++) {
-		uint8_t buf[4096];
-		size_t n;
-		FILE *f = fopen(argv[i], "rb");
-
-		if (f == NULL) {
-			perror(argv[i]);
-			goto cleanup;
-		}
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	rv = 0;
-cleanup:
-	return rv;
-}
-#endif
