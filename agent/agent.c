@@ -15,6 +15,7 @@
 #include "mib.h"
 #include "notify.h"
 #include "poller.h"
+#include "redact.h"
 #include "state.h"
 
 #define AGENT_NAME "ipmi-agentx"
@@ -35,18 +36,26 @@ struct agent {
 static int agent_log_bridge(int major, int minor, void *server_arg, void *client_arg)
 {
 	const struct snmp_log_message *m = server_arg;
-	size_t len;
+	const char *p;
 
 	(void)major;
 	(void)minor;
 	(void)client_arg;
 	if (!m || !m->msg)
 		return 0;
-	len = strlen(m->msg);
-	while (len && (m->msg[len - 1] == '\n' || m->msg[len - 1] == '\r'))
-		len--;
-	if (len)
-		log_msg(m->priority, "net-snmp: %.*s", (int)len, m->msg);
+	/* One message may hold several lines (hex dumps): judge each on its own. */
+	for (p = m->msg; *p;) {
+		size_t len = strcspn(p, "\r\n");
+		char line[1024];
+
+		if (len) {
+			/* Debug output may carry a SET's password: never pass a string value on. */
+			redact_netsnmp_line(p, len, line, sizeof(line));
+			log_msg(m->priority, "net-snmp: %s", line);
+		}
+		p += len;
+		p += strspn(p, "\r\n");
+	}
 	return 0;
 }
 
