@@ -14,7 +14,7 @@
 
 /* libfreeipmi refuses a retransmission timeout that is not below the session timeout. */
 #define BMC_RETRANSMIT_MIN_MS 100u
-#define BMC_SLOWCOMMIT_PAUSE_S 1
+#define BMC_SLOWCOMMIT_PAUSE_MS 1000u
 
 /*
  * Channels a LAN interface may live on: 1..0x0B are the implementation-specific
@@ -893,13 +893,24 @@ static enum bmc_status set_in_progress(struct bmc *b, uint8_t channel, uint8_t s
 	return st;
 }
 
+/*
+ * slowcommit: give the BMC time between LAN parameter writes. The pause stays
+ * below half the session timeout, as libfreeipmi drops a session idle for
+ * longer (see bmc_lock()).
+ */
 static void pause_if_slow(struct bmc *b)
 {
-	struct timespec ts = {.tv_sec = BMC_SLOWCOMMIT_PAUSE_S};
+	unsigned ms = BMC_SLOWCOMMIT_PAUSE_MS;
+	struct timespec ts;
 
-	if (b->cfg->agent_workarounds & CONFIG_AGENT_WA_SLOWCOMMIT)
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
+	if (!(b->cfg->agent_workarounds & CONFIG_AGENT_WA_SLOWCOMMIT))
+		return;
+	if (ms > b->cfg->timeout_ms / 2)
+		ms = b->cfg->timeout_ms / 2;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }
 
 /*

@@ -687,26 +687,33 @@ static int mib_set_undo(struct mib_context *ctx, netsnmp_agent_request_info *req
 	return rc;
 }
 
+/* "forced-on", "off" or "30s": what the light was told. */
+static void mib_describe_identify(const struct mib_txn_channel *tc, char *buf, size_t len)
+{
+	long seconds = tc->has_identify ? tc->identify : 0;
+
+	if (tc->has_force && tc->force)
+		snprintf(buf, len, "forced-on");
+	else if (seconds == 0)
+		snprintf(buf, len, "off");
+	else
+		snprintf(buf, len, "%lds", seconds);
+}
+
 static void mib_log_applied(struct state_bmc *b, const struct mib_txn_channel *tc)
 {
-	char what[256] = "";
-	int len = 0;
+	char lan[256] = "", light[16] = "", password[48] = "";
 
 	if (tc->lan_applied)
-		len = lanconf_describe(&tc->to, tc->chg.fields, what, sizeof(what));
-	if (len < 0 || (size_t)len >= sizeof(what))
-		len = (int)strlen(what);
+		lanconf_describe(&tc->to, tc->chg.fields, lan, sizeof(lan));
 	if (tc->identify_applied)
-		len += snprintf(what + len, sizeof(what) - (size_t)len, "%sidentify=%s",
-				len ? " " : "",
-				tc->has_force && tc->force ? "forced-on" : "timed");
-	if (tc->identify_applied && !(tc->has_force && tc->force) && (size_t)len < sizeof(what))
-		len += snprintf(what + len, sizeof(what) - (size_t)len, "(%lds)",
-				tc->has_identify ? tc->identify : 0L);
-	if (tc->password_applied && (size_t)len < sizeof(what))
-		snprintf(what + len, sizeof(what) - (size_t)len, "%spassword=(changed, user %u)",
-			 len ? " " : "", b->cfg->password_user_id);
-	log_info("SET applied on BMC %s channel %ld: %s", b->cfg->name, tc->channel, what);
+		mib_describe_identify(tc, light, sizeof(light));
+	/* Never the password itself: only that it changed, and for whom. */
+	if (tc->password_applied)
+		snprintf(password, sizeof(password), " password=(changed, user %u)",
+			 b->cfg->password_user_id);
+	log_info("SET applied on BMC %s channel %ld:%s%s%s%s%s", b->cfg->name, tc->channel,
+		 lan[0] ? " " : "", lan, light[0] ? " identify=" : "", light, password);
 }
 
 static void mib_set_commit(struct mib_context *ctx, netsnmp_agent_request_info *reqinfo)

@@ -1,0 +1,170 @@
+"""Plumbing for the SET-path tests (test_set.py, test_set_failures.py).
+
+On top of world.py:
+
+- a World shared by every test of a module (module_world), kept on disk
+  when any of its tests failed, with the log tails in each failure report;
+- BmcWitness: everything a SET could have changed on the simulated BMCs,
+  seen from the BMC side (ipmitool, the lan_config_program and
+  chassis_control call logs), to prove that a refused SET changed nothing;
+- extra BMC users and logins, for password changes verified by ipmitool;
+- reading the agent's log from a mark on, for the "SET applied" lines.
+"""
+
+import concurrent.futures
+import contextlib
+import re
+import subprocess
+from pathlib import Path
+
+from world import BMC_ENTRY, CHANNEL_ENTRY, World, WorldError, wait_for
+
+# ipmiBmcLastRefresh ticks and ipmiChannelIdentify counts down on their own.
+VOLATILE_COLUMNS = (f"{BMC_ENTRY}.7.", f"{CHANNEL_ENTRY}.10.")
+
+
+# --- a world per module ------------------------------------------------------
+
+
+@contextlib.contextmanager
+def module_world(request, agent_bin, mibdirs, source_dir):
+    """A World for a module-scoped fixture, closed when the block ends.
+
+    The directory is removed only when no test failed while it was in use.
+    """
+    w = World(agent_bin, mibdirs, source_dir)
+    failed_before = request.session.testsfailed
+    broken = True
+    try:
+        yield w
+        broken = False
+    finally:
+        w.close()
+        if broken or request.session.testsfailed > failed_before:
+            print(f"\nworld directory kept: {w.dir}")
+        else:
+            w.remove()
+
+
+def attach_world(request, w):
+    """Let conftest's report hook add this world's log tails to a failure."""
+    request.node.world = w
+
+
+# --- the BMC side -------------------------------------------------------------
+
+
+class BmcWitness:
+    """What the BMCs hold and what they were asked to do, for before/after."""
+
+    def __init__(self, sims):
+        self.sims = list(sims)
+
+    def snapshot(self):
+        prints = [(sim, ch) for sim in self.sims for ch in sim.channels]
+        # one ipmitool process per channel, side by side: each takes ~0.1 s
+        with concurrent.futures.ThreadPoolExecutor(len(prints)) as pool:
+            lans = list(pool.map(lambda p: p[0].lan_print(p[1]), prints))
+        snap = {(sim.name, "lan", ch): lan for (sim, ch), lan in zip(prints, lans)}
+        for sim in self.sims:
+            snap[(sim.name, "lancfg sets")] = len(sim.lancfg_sets())
+            snap[(sim.name, "chassis calls")] = len(sim.chassis_log())
+        return snap
+
+    @staticmethod
+    def differences(before, after):
+        return {k: (before.get(k), after.get(k)) for k in set(before) | set(after)
+                if before.get(k) != after.get(k)}
+
+
+def ipmi_login(sim, user, password, channel=1):
+    """True when an IPMI 2.0 session with these credentials opens (mc info)."""
+    port = sim.ports[sim.channels.index(channel)]
+    argv = ["ipmitool", "-I", "lanplus", "-C", "3", "-U", user, "-P", password,
+            "-L", "ADMINISTRATOR", "-H", "127.0.0.1", "-p", str(port),
+            "-N", "1", "-R", "1", "mc", "info"]
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    return res.returncode == 0
+
+
+def add_user(sim, uid, name, password):
+    """An enabled administrator `name` on every LAN channel of sim.
+
+    ipmi_sim keeps users in its state directory, so this survives a restart.
+    """
+    sim.ipmitool("user", "set", "name", uid, name)
+    sim.ipmitool("user", "set", "password", uid, password)
+    for ch in sim.channels:
+        sim.ipmitool("channel", "setaccess", ch, uid, "callin=on", "ipmi=on",
+                     "link=on", "privilege=4")
+    sim.ipmitool("user", "enable", uid)
+    if not ipmi_login(sim, name, password):
+        raise WorldError(f"user {name} ({uid}) cannot log in to {sim.name}")
+
+
+def identify_calls(sim, since=0):
+    """The identify requests chassis_control got: ["INTERVAL FORCE", ...]."""
+    return [c[3] for c in sim.chassis_log()[since:]
+            if len(c) >= 4 and c[1] == "set" and c[2] == "identify"]
+
+
+# --- the agent's log ----------------------------------------------------------
+
+
+def log_mark(agent):
+    """A position in the agent's log; log_since() reads what came after it."""
+    try:
+        return agent.proc.log.stat().st_size
+    except OSError:
+        return 0
+
+
+def log_since(agent, mark):
+    with open(agent.proc.log, "rb") as f:
+        f.seek(mark)
+        return f.read().decode("utf-8", "replace")
+
+
+def applied_lines(agent, mark, bmc=None, channel=None):
+    """The INFO "SET applied on BMC b channel c: ..." lines after mark."""
+    lines = []
+    for line in log_since(agent, mark).splitlines():
+        m = re.search(r" info: SET applied on BMC (\S+) channel (\d+): (.*)$", line)
+        if not m:
+            continue
+        if bmc is not None and m.group(1) != bmc:
+            continue
+        if channel is not None and int(m.group(2)) != channel:
+            continue
+        lines.append(m.group(3))
+    return lines
+
+
+def wait_applied(w, agent, mark, bmc, channel, timeout=5.0):
+    """The fields of the one "SET applied" line for (bmc, channel) after mark.
+
+    COMMIT logs right after the master's answer, so the line may trail the
+    snmpset's exit by a moment.
+    """
+    lines = wait_for(lambda: applied_lines(agent, mark, bmc, channel), timeout,
+                     f"'SET applied on BMC {bmc} channel {channel}' in the agent log",
+                     on_fail=w.log_tails)
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def stable_walk(w):
+    """The module's walk without the columns that change on their own."""
+    return [(v.oid, v.type, v.value) for v in w.snmpwalk()
+            if not v.oid.startswith(VOLATILE_COLUMNS)]
+
+
+def texts_holding(needle, *paths):
+    """Which of the files contain `needle` (bytes compare, any encoding)."""
+    found = []
+    for p in paths:
+        p = Path(p)
+        if p.exists() and needle.encode() in p.read_bytes():
+            found.append(str(p))
+    return found
+
