@@ -651,11 +651,14 @@ static enum bmc_status mib_undo_channel(struct state_bmc *b, struct mib_txn_chan
 		s = bmc_apply_lan(b->bmc, (uint8_t)tc->channel, &tc->to, &tc->from,
 				  tc->chg.fields, &tc->readback, &tc->readback_ok, err,
 				  sizeof(err));
-		if (s != BMC_OK)
+		if (s != BMC_OK) {
 			log_err("UNDO failed on BMC %s channel %ld: %s: %s", b->cfg->name,
 				tc->channel, bmc_status_name(s), err);
-		else
+		} else {
+			log_info("SET undone on BMC %s channel %ld: another part of the PDU failed",
+				 b->cfg->name, tc->channel);
 			tc->lan_applied = false;
+		}
 	}
 	if (tc->identify_applied) {
 		if (bmc_identify(b->bmc, 0, false, err, sizeof(err)) == BMC_OK)

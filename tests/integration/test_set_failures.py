@@ -322,3 +322,37 @@ def test_slowcommit_with_one_second_session_timeout(aworld):
                                         "subnet_mask": "255.255.255.128"}]
     finally:
         agent.stop()
+
+
+def test_refused_commit_undoes_the_other_channels(aworld):
+    """One PDU, two BMCs: alpha's change is applied first, then beta refuses its
+    commit. beta answers commitFailed and the master's UndoSet must put alpha
+    back: after the PDU both BMCs hold their old configuration."""
+    alpha = aworld.sim("alpha", channels=1, sim_id=1)
+    beta = aworld.sim("beta", channels=1, sim_id=2)
+    agent = aworld.start_agent([alpha, beta])
+    agent.wait_synced()
+    before_alpha, before_beta = alpha.lan_print(1), beta.lan_print(1)
+    sets_before = len(beta.lancfg_sets())
+    mark = log_mark(agent)
+    (beta.dir / "refuse-set").touch()
+    try:
+        res = aworld.snmpset((f"{VLAN}.1.1", "i", 77), (f"{PRIO}.1.1", "i", 5),
+                             (f"{IP}.2.1", "a", "192.0.2.21"))
+    finally:
+        (beta.dir / "refuse-set").unlink()
+    assert res.status == "commitFailed", res.stderr
+    assert res.failed_oid == aworld.oid(f"{IP}.2.1")
+    # beta tried exactly once and kept nothing; alpha was put back by UNDO
+    assert len(beta.lancfg_sets()) == sets_before + 1
+    assert beta.lan_print(1)["IP Address"] == before_beta["IP Address"]
+    after_alpha = alpha.lan_print(1)
+    assert after_alpha["802.1q VLAN ID"] == before_alpha["802.1q VLAN ID"]
+    assert after_alpha["802.1q VLAN Priority"] == before_alpha["802.1q VLAN Priority"]
+    # the agent serves what the BMCs hold, and logs no applied change
+    assert aworld.snmpget(f"{VLAN}.1.1").value == 0
+    assert aworld.snmpget(f"{IP}.2.1").value == before_beta["IP Address"]
+    assert applied_lines(agent, mark, "alpha") == []
+    assert applied_lines(agent, mark, "beta") == []
+    assert "SET undone on BMC alpha channel 1" in log_since(agent, mark)
+    agent.stop()

@@ -9,7 +9,9 @@
 # Every call is appended, argv shell-quoted on one line, to lancfg.log in
 # the state file's directory: tests assert on it (e.g. that a change of
 # several fields reaches the BMC as ONE set call).
-# A non-zero exit makes ipmi_sim fail the IPMI command.
+# A non-zero exit makes ipmi_sim fail the IPMI command. While a file named
+# refuse-set exists in that directory, every set fails (a BMC that refuses a
+# commit): ipmi_sim still acknowledges the commit, nothing is applied.
 set -u
 
 state=${1:?usage: lancfg.sh STATE get|set|check ...}
@@ -63,6 +65,10 @@ do_get() {
 
 do_set() {
     local tmp parm val line seen
+    if [ -e "$dir/refuse-set" ]; then
+        echo "lancfg: refusing set (refuse-set exists)"
+        exit 1
+    fi
     [ $(($# % 2)) -eq 0 ] || {
         echo "lancfg: set needs PARM VALUE pairs"
         exit 1
