@@ -227,3 +227,25 @@ def test_ipmi15_lan_driver(aworld):
     assert rows == {(1, 1): channel_row_from_lan(alpha.lan_print(1)),
                     (1, 2): channel_row_from_lan(alpha.lan_print(2))}
     agent.stop()
+
+
+# NET-SNMP-AGENT-MIB::nsModuleTimeout, indexed by context, registration point, priority.
+NS_MODULE_TIMEOUT = "1.3.6.1.4.1.8072.1.2.1.1.6"
+
+
+def test_tables_registered_with_the_configured_region_timeout(aworld):
+    """The master lists each registration with the timeout the subagent asked
+    for (nsModuleTable): both tables carry agentx.timeout."""
+    alpha = aworld.sim("alpha", channels=1, sim_id=1)
+    agent = aworld.start_agent([alpha], agentx_timeout=17)
+    agent.wait_synced()
+    ours = {}
+    for v in aworld.snmpwalk(NS_MODULE_TIMEOUT):
+        index = v.oid[len(NS_MODULE_TIMEOUT) + 1:]
+        # index: context length (0), OID length, OID arcs..., priority
+        parts = [int(x) for x in index.split(".")]
+        point = ".".join(map(str, parts[2:2 + parts[1]]))
+        if point.startswith(MIB_ROOT):
+            ours[point] = v.value
+    assert ours == {BMC_ENTRY.rsplit(".", 1)[0]: 17, CHANNEL_ENTRY.rsplit(".", 1)[0]: 17}
+    agent.stop()
