@@ -437,15 +437,15 @@ static void test_password_file(void **state)
 
 static void test_example_config(void **state)
 {
-	const char *data = getenv("IPMI_AGENTX_TEST_DATA");
+	const char *source = getenv("IPMI_AGENTX_SOURCE");
 	char path[PATH_MAX];
 	char err[512];
 	struct config cfg;
 
 	(void)state;
-	if (!data)
+	if (!source)
 		skip();
-	snprintf(path, sizeof(path), "%s/../../conf/ipmi-agentx.yaml", data);
+	snprintf(path, sizeof(path), "%s/conf/ipmi-agentx.yaml", source);
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
 		fail_msg("the shipped example does not load: %s", err);
 	assert_default_globals(&cfg);
