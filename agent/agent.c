@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "poller.h"
 #include "redact.h"
+#include "worker.h"
 #include "state.h"
 
 #define AGENT_NAME "ipmi-agentx"
@@ -30,6 +31,7 @@ struct agent {
 	struct bmc **bmcs;
 	struct state state;
 	struct poller *poller;
+	struct worker *worker;
 	struct mib_context mib;
 };
 
@@ -112,13 +114,34 @@ static void agent_on_snapshot(size_t index, const struct bmc_snapshot *snap, voi
 	state_apply_snapshot(&a->state, index, snap, state_now());
 }
 
-/* One turn of the loop: wait for Net-SNMP's sockets, the poller's pipe or a timer. */
+/* Adds one of our pipes to the read set. */
+static void agent_watch(int fd, fd_set *readfds, int *numfds)
+{
+	FD_SET(fd, readfds);
+	if (fd >= *numfds)
+		*numfds = fd + 1;
+}
+
+/* Consumes a readable pipe of ours: true when fd was ready. */
+static bool agent_take(int fd, fd_set *readfds, int *count)
+{
+	if (!FD_ISSET(fd, readfds))
+		return false;
+	FD_CLR(fd, readfds);
+	(*count)--;
+	return true;
+}
+
+/*
+ * One turn of the loop: wait for Net-SNMP's sockets, the poller's and the
+ * worker's pipes, or a timer. The descriptor sets are built anew every turn.
+ */
 static void agent_loop_once(struct agent *a)
 {
 	int numfds = 0, block = 0, count;
 	fd_set readfds, writefds, exceptfds;
 	struct timeval timeout = {.tv_sec = 0, .tv_usec = AGENT_MAX_WAIT_MS * 1000};
-	int pfd = poller_fd(a->poller);
+	int pfd = poller_fd(a->poller), wfd = worker_fd(a->worker);
 
 	FD_ZERO(&readfds);
 	FD_ZERO(&writefds);
@@ -129,16 +152,14 @@ static void agent_loop_once(struct agent *a)
 		timeout.tv_usec = AGENT_MAX_WAIT_MS * 1000;
 	}
 	netsnmp_external_event_info(&numfds, &readfds, &writefds, &exceptfds);
-	FD_SET(pfd, &readfds);
-	if (pfd >= numfds)
-		numfds = pfd + 1;
+	agent_watch(pfd, &readfds, &numfds);
+	agent_watch(wfd, &readfds, &numfds);
 	count = select(numfds, &readfds, &writefds, &exceptfds, &timeout);
 	if (count > 0) {
-		if (FD_ISSET(pfd, &readfds)) {
+		if (agent_take(pfd, &readfds, &count))
 			poller_drain(a->poller, agent_on_snapshot, a);
-			FD_CLR(pfd, &readfds);
-			count--;
-		}
+		if (agent_take(wfd, &readfds, &count))
+			worker_drain(a->worker);
 		netsnmp_dispatch_external_events(&count, &readfds, &writefds, &exceptfds);
 		if (count > 0)
 			snmp_read(&readfds);
@@ -201,9 +222,15 @@ int agent_run(const struct config *cfg, const struct agent_options *opts,
 		log_err("cannot start the BMC pollers");
 		goto cleanup;
 	}
+	a.worker = worker_start();
+	if (!a.worker) {
+		log_err("cannot start the SET worker");
+		goto cleanup;
+	}
 	a.mib.cfg = cfg;
 	a.mib.state = &a.state;
 	a.mib.poller = a.poller;
+	a.mib.worker = a.worker;
 	if (mib_register(&a.mib) < 0)
 		goto cleanup;
 	init_snmp(AGENT_NAME);
@@ -214,8 +241,13 @@ int agent_run(const struct config *cfg, const struct agent_options *opts,
 	log_notice("stopping");
 	rv = 0;
 cleanup:
-	mib_unregister();
+	/* A SET's BMC work runs to its end (no BMC is left locked), then is answered. */
+	worker_stop(a.worker);
+	if (a.worker)
+		worker_drain(a.worker);
+	mib_unregister(&a.mib);
 	snmp_shutdown(AGENT_NAME);
+	worker_free(a.worker);
 	agent_stop_bmcs(&a);
 	return rv;
 }

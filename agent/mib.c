@@ -254,6 +254,8 @@ static void mib_get_channel_column(netsnmp_request_info *req, const struct state
 /* One channel's part of a SET PDU. */
 struct mib_txn_channel {
 	long bmc_index, channel;
+	struct bmc *bmc;                  /* resolved in RESERVE2; the worker uses only these */
+	const struct config_bmc *cfg;
 	netsnmp_request_info *first_req; /* where a row-level error is reported */
 	struct lanconf_change chg;
 	struct lanconf from, to;
@@ -269,20 +271,32 @@ struct mib_txn_channel {
 	struct lanconf readback;
 };
 
+/*
+ * A SET PDU's changes, one entry per channel. Owned by the request (its agent
+ * data list) and, while a BMC job runs, by that job too: whichever lets go
+ * last frees it (both in the SNMP thread).
+ */
 struct mib_txn {
 	struct mib_context *ctx;
+	int refs;
+	netsnmp_delegated_cache *cache; /* while a job runs */
+	int result;                     /* SNMP error status of the last job */
+	size_t failed;                  /* the channel it failed on */
 	size_t n;
 	struct mib_txn_channel ch[];
 };
 
-static void mib_txn_free(void *p)
+static void mib_txn_unref(struct mib_txn *txn)
 {
-	struct mib_txn *txn = p;
-
-	if (!txn)
+	if (!txn || --txn->refs > 0)
 		return;
 	explicit_bzero(txn->ch, txn->n * sizeof(txn->ch[0]));
 	free(txn);
+}
+
+static void mib_txn_free(void *p)
+{
+	mib_txn_unref(p);
 }
 
 /* The one place where BMC outcomes become SNMP error statuses (ACTION/UNDO phases). */
@@ -492,6 +506,8 @@ static int mib_txn_check_channel(struct mib_context *ctx, struct mib_txn_channel
 
 	if (!ch)
 		return SNMP_ERR_NOCREATION;
+	tc->bmc = b->bmc;
+	tc->cfg = b->cfg;
 	tc->from = ch->lan;
 	v = lanconf_merge(&ch->lan, &tc->chg, &tc->to, &why);
 	if (v != LANCONF_OK) {
@@ -508,6 +524,12 @@ static int mib_txn_check_channel(struct mib_context *ctx, struct mib_txn_channel
 	if (b->reach != STATE_REACH_UP) {
 		log_info("SET refused on BMC %s channel %ld: BMC unreachable (%s)", b->cfg->name,
 			 tc->channel, b->last_error);
+		return SNMP_ERR_RESOURCEUNAVAILABLE;
+	}
+	/* Its current values are about to change: a merge against them would be stale. */
+	if (ctx->busy[b->index]) {
+		log_info("SET refused on BMC %s channel %ld: another SET is being applied",
+			 b->cfg->name, tc->channel);
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	}
 	return SNMP_ERR_NOERROR;
@@ -527,6 +549,7 @@ static int mib_set_reserve2(struct mib_context *ctx, netsnmp_agent_request_info 
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	}
 	txn->ctx = ctx;
+	txn->refs = 1;
 	netsnmp_agent_add_list_data(reqinfo,
 				    netsnmp_create_data_list(MIB_TXN_NAME, txn, mib_txn_free));
 	for (netsnmp_request_info *req = requests; req; req = req->next) {
@@ -550,11 +573,6 @@ static int mib_set_reserve2(struct mib_context *ctx, netsnmp_agent_request_info 
 	return SNMP_ERR_NOERROR;
 }
 
-static struct mib_txn *mib_txn_get(netsnmp_agent_request_info *reqinfo)
-{
-	return netsnmp_agent_get_list_data(reqinfo, MIB_TXN_NAME);
-}
-
 static enum bmc_status mib_apply_identify(struct bmc *bmc, struct mib_txn_channel *tc,
 					  char *err, size_t errlen)
 {
@@ -564,41 +582,107 @@ static enum bmc_status mib_apply_identify(struct bmc *bmc, struct mib_txn_channe
 	return bmc_identify(bmc, (uint8_t)(force ? 0 : seconds), force, err, errlen);
 }
 
-/* ACTION for one channel: LAN first, then identify, then the password (it cannot be undone). */
-static enum bmc_status mib_apply_channel(struct state_bmc *b, struct mib_txn_channel *tc,
-					 char *err, size_t errlen)
+/*
+ * ACTION for one channel, in the worker thread: LAN first, then identify, then
+ * the password (it cannot be undone).
+ */
+static enum bmc_status mib_apply_channel(struct mib_txn_channel *tc, char *err, size_t errlen)
 {
 	enum bmc_status s = BMC_OK;
 
 	if (tc->chg.fields) {
-		s = bmc_apply_lan(b->bmc, (uint8_t)tc->channel, &tc->from, &tc->to,
+		s = bmc_apply_lan(tc->bmc, (uint8_t)tc->channel, &tc->from, &tc->to,
 				  tc->chg.fields, &tc->readback, &tc->readback_ok, err, errlen);
 		if (s != BMC_OK)
 			return s;
 		tc->lan_applied = true;
 	}
 	if (tc->has_identify || tc->has_force) {
-		s = mib_apply_identify(b->bmc, tc, err, errlen);
+		s = mib_apply_identify(tc->bmc, tc, err, errlen);
 		if (s != BMC_OK)
 			return s;
 		tc->identify_applied = true;
 	}
 	if (tc->has_password) {
-		bool own = bmc_password_user_is_session_user(b->bmc);
+		bool own = bmc_password_user_is_session_user(tc->bmc);
 
-		s = bmc_set_password(b->bmc, tc->password, tc->password_len, err, errlen);
+		s = bmc_set_password(tc->bmc, tc->password, tc->password_len, err, errlen);
 		if (s != BMC_OK)
 			return s;
 		tc->password_applied = true;
 		if (own) {
-			bmc_update_session_password(b->bmc, tc->password, tc->password_len);
+			bmc_update_session_password(tc->bmc, tc->password, tc->password_len);
 			log_warn("BMC %s: the agent's own login password was changed over SNMP; "
 				 "the agent uses the new one, but the configuration file still "
 				 "holds the old one",
-				 b->cfg->name);
+				 tc->cfg->name);
 		}
 	}
 	return s;
+}
+
+/* UNDO for one channel, in the worker thread: put the LAN configuration back, turn a light off. */
+static enum bmc_status mib_undo_channel(struct mib_txn_channel *tc)
+{
+	char err[BMC_ERROR_MAX] = "";
+	enum bmc_status s = BMC_OK;
+
+	if (tc->lan_applied) {
+		s = bmc_apply_lan(tc->bmc, (uint8_t)tc->channel, &tc->to, &tc->from,
+				  tc->chg.fields, &tc->readback, &tc->readback_ok, err,
+				  sizeof(err));
+		if (s != BMC_OK) {
+			log_err("UNDO failed on BMC %s channel %ld: %s: %s", tc->cfg->name,
+				tc->channel, bmc_status_name(s), err);
+		} else {
+			log_info("SET undone on BMC %s channel %ld: another part of the PDU failed",
+				 tc->cfg->name, tc->channel);
+			tc->lan_applied = false;
+		}
+	}
+	if (tc->identify_applied) {
+		if (bmc_identify(tc->bmc, 0, false, err, sizeof(err)) == BMC_OK)
+			tc->identify_applied = false;
+	}
+	if (tc->password_applied)
+		log_err("UNDO on BMC %s channel %ld: a password change cannot be undone",
+			tc->cfg->name, tc->channel);
+	return s;
+}
+
+/* Worker job for ACTION: channel by channel, stopping at the first failure. */
+static void mib_txn_run_action(void *arg)
+{
+	struct mib_txn *txn = arg;
+
+	txn->result = SNMP_ERR_NOERROR;
+	for (size_t i = 0; i < txn->n; i++) {
+		struct mib_txn_channel *tc = &txn->ch[i];
+		char err[BMC_ERROR_MAX] = "";
+		enum bmc_status s = mib_apply_channel(tc, err, sizeof(err));
+
+		if (s != BMC_OK) {
+			log_warn("SET failed on BMC %s channel %ld: %s: %s", tc->cfg->name,
+				 tc->channel, bmc_status_name(s), err);
+			txn->result = mib_error_for_bmc(s);
+			txn->failed = i;
+			return;
+		}
+	}
+}
+
+/* Worker job for UNDO: every channel, whatever happens to the others. */
+static void mib_txn_run_undo(void *arg)
+{
+	struct mib_txn *txn = arg;
+
+	txn->result = SNMP_ERR_NOERROR;
+	for (size_t i = 0; i < txn->n; i++) {
+		if (mib_undo_channel(&txn->ch[i]) != BMC_OK && txn->result == SNMP_ERR_NOERROR) {
+			txn->result = SNMP_ERR_UNDOFAILED;
+			txn->failed = i;
+		}
+	}
 }
 
 static void mib_publish_readbacks(struct mib_context *ctx, struct mib_txn *txn)
@@ -616,78 +700,62 @@ static void mib_publish_readbacks(struct mib_context *ctx, struct mib_txn *txn)
 	}
 }
 
-static int mib_set_action(struct mib_context *ctx, netsnmp_agent_request_info *reqinfo)
+static void mib_txn_set_busy(struct mib_txn *txn, bool busy)
 {
-	struct mib_txn *txn = mib_txn_get(reqinfo);
+	for (size_t i = 0; i < txn->n; i++)
+		txn->ctx->busy[txn->ch[i].bmc_index - 1] = busy;
+}
+
+/*
+ * SNMP thread, after a job: publish what the BMCs now hold, and hand the
+ * outcome back to Net-SNMP, which then answers the master.
+ */
+static void mib_txn_finish(void *arg)
+{
+	struct mib_txn *txn = arg;
+	netsnmp_delegated_cache *cache = netsnmp_handler_check_cache(txn->cache);
+
+	mib_txn_set_busy(txn, false);
+	mib_publish_readbacks(txn->ctx, txn);
+	if (cache) {
+		if (txn->result != SNMP_ERR_NOERROR)
+			netsnmp_set_request_error(cache->reqinfo, txn->ch[txn->failed].first_req,
+						  txn->result);
+		netsnmp_handler_mark_requests_as_delegated(cache->requests,
+							   REQUEST_IS_NOT_DELEGATED);
+	} else {
+		log_warn("a SET's BMC work ended after its request was gone (master away?): "
+			 "the BMCs keep what was applied");
+	}
+	netsnmp_free_delegated_cache(txn->cache);
+	txn->cache = NULL;
+	mib_txn_unref(txn);
+}
+
+/*
+ * ACTION and UNDO: the BMC work runs in the worker thread while this thread
+ * goes on answering; the requests stay delegated until mib_txn_finish().
+ */
+static int mib_txn_start(struct mib_context *ctx, netsnmp_mib_handler *handler,
+			 netsnmp_handler_registration *reg, netsnmp_agent_request_info *reqinfo,
+			 netsnmp_request_info *requests, worker_fn run)
+{
+	struct mib_txn *txn = netsnmp_agent_get_list_data(reqinfo, MIB_TXN_NAME);
 
 	if (!txn)
 		return SNMP_ERR_NOERROR;
-	for (size_t i = 0; i < txn->n; i++) {
-		struct mib_txn_channel *tc = &txn->ch[i];
-		struct state_bmc *b = state_find_bmc(ctx->state, tc->bmc_index);
-		char err[BMC_ERROR_MAX] = "";
-		enum bmc_status s = mib_apply_channel(b, tc, err, sizeof(err));
-
-		if (s != BMC_OK) {
-			int rc = mib_error_for_bmc(s);
-
-			log_warn("SET failed on BMC %s channel %ld: %s: %s", b->cfg->name,
-				 tc->channel, bmc_status_name(s), err);
-			mib_publish_readbacks(ctx, txn);
-			netsnmp_set_request_error(reqinfo, tc->first_req, rc);
-			return rc;
-		}
+	txn->cache = netsnmp_create_delegated_cache(handler, reg, reqinfo, requests, txn);
+	if (!txn->cache || worker_submit(ctx->worker, run, mib_txn_finish, txn) < 0) {
+		netsnmp_free_delegated_cache(txn->cache);
+		txn->cache = NULL;
+		log_err("cannot start a SET's BMC work");
+		netsnmp_set_request_error(reqinfo, requests, SNMP_ERR_RESOURCEUNAVAILABLE);
+		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	}
+	txn->refs++;
+	mib_txn_set_busy(txn, true);
+	netsnmp_handler_mark_requests_as_delegated(requests, REQUEST_IS_DELEGATED);
 	return SNMP_ERR_NOERROR;
-}
-
-/* UNDO for one channel: put the LAN configuration back, turn a light we started off. */
-static enum bmc_status mib_undo_channel(struct state_bmc *b, struct mib_txn_channel *tc)
-{
-	char err[BMC_ERROR_MAX] = "";
-	enum bmc_status s = BMC_OK;
-
-	if (tc->lan_applied) {
-		s = bmc_apply_lan(b->bmc, (uint8_t)tc->channel, &tc->to, &tc->from,
-				  tc->chg.fields, &tc->readback, &tc->readback_ok, err,
-				  sizeof(err));
-		if (s != BMC_OK) {
-			log_err("UNDO failed on BMC %s channel %ld: %s: %s", b->cfg->name,
-				tc->channel, bmc_status_name(s), err);
-		} else {
-			log_info("SET undone on BMC %s channel %ld: another part of the PDU failed",
-				 b->cfg->name, tc->channel);
-			tc->lan_applied = false;
-		}
-	}
-	if (tc->identify_applied) {
-		if (bmc_identify(b->bmc, 0, false, err, sizeof(err)) == BMC_OK)
-			tc->identify_applied = false;
-	}
-	if (tc->password_applied)
-		log_err("UNDO on BMC %s channel %ld: a password change cannot be undone",
-			b->cfg->name, tc->channel);
-	return s;
-}
-
-static int mib_set_undo(struct mib_context *ctx, netsnmp_agent_request_info *reqinfo)
-{
-	struct mib_txn *txn = mib_txn_get(reqinfo);
-	int rc = SNMP_ERR_NOERROR;
-
-	if (!txn)
-		return rc;
-	for (size_t i = 0; i < txn->n; i++) {
-		struct mib_txn_channel *tc = &txn->ch[i];
-		struct state_bmc *b = state_find_bmc(ctx->state, tc->bmc_index);
-
-		if (mib_undo_channel(b, tc) != BMC_OK && rc == SNMP_ERR_NOERROR) {
-			rc = SNMP_ERR_UNDOFAILED;
-			netsnmp_set_request_error(reqinfo, tc->first_req, rc);
-		}
-	}
-	mib_publish_readbacks(ctx, txn);
-	return rc;
 }
 
 /* "forced-on", "off" or "30s": what the light was told. */
@@ -719,9 +787,10 @@ static void mib_log_applied(struct state_bmc *b, const struct mib_txn_channel *t
 		 lan[0] ? " " : "", lan, light[0] ? " identify=" : "", light, password);
 }
 
+/* COMMIT cannot fail: the read-backs are published already; track the light, log. */
 static void mib_set_commit(struct mib_context *ctx, netsnmp_agent_request_info *reqinfo)
 {
-	struct mib_txn *txn = mib_txn_get(reqinfo);
+	struct mib_txn *txn = netsnmp_agent_get_list_data(reqinfo, MIB_TXN_NAME);
 	double now = state_now();
 
 	if (!txn)
@@ -738,10 +807,10 @@ static void mib_set_commit(struct mib_context *ctx, netsnmp_agent_request_info *
 		}
 		mib_log_applied(b, tc);
 	}
-	mib_publish_readbacks(ctx, txn);
 }
 
-static int mib_channel_set(struct mib_context *ctx, netsnmp_agent_request_info *reqinfo,
+static int mib_channel_set(struct mib_context *ctx, netsnmp_mib_handler *handler,
+			   netsnmp_handler_registration *reg, netsnmp_agent_request_info *reqinfo,
 			   netsnmp_request_info *requests)
 {
 	switch (reqinfo->mode) {
@@ -750,9 +819,9 @@ static int mib_channel_set(struct mib_context *ctx, netsnmp_agent_request_info *
 	case MODE_SET_RESERVE2:
 		return mib_set_reserve2(ctx, reqinfo, requests);
 	case MODE_SET_ACTION:
-		return mib_set_action(ctx, reqinfo);
+		return mib_txn_start(ctx, handler, reg, reqinfo, requests, mib_txn_run_action);
 	case MODE_SET_UNDO:
-		return mib_set_undo(ctx, reqinfo);
+		return mib_txn_start(ctx, handler, reg, reqinfo, requests, mib_txn_run_undo);
 	case MODE_SET_COMMIT:
 		mib_set_commit(ctx, reqinfo);
 		return SNMP_ERR_NOERROR;
@@ -769,9 +838,8 @@ static int mib_channel_handler(netsnmp_mib_handler *handler, netsnmp_handler_reg
 {
 	struct mib_context *ctx = reg->my_reg_void;
 
-	(void)handler;
 	if (reqinfo->mode != MODE_GET)
-		return mib_channel_set(ctx, reqinfo, requests);
+		return mib_channel_set(ctx, handler, reg, reqinfo, requests);
 	for (netsnmp_request_info *req = requests; req; req = req->next) {
 		const struct bmc_channel *ch = netsnmp_extract_iterator_context(req);
 		netsnmp_table_request_info *ti = netsnmp_extract_table_info(req);
@@ -843,6 +911,9 @@ fail:
 
 int mib_register(struct mib_context *ctx)
 {
+	ctx->busy = calloc(ctx->state->nbmcs ? ctx->state->nbmcs : 1, sizeof(*ctx->busy));
+	if (!ctx->busy)
+		return -1;
 	mib_bmc_reg = mib_register_table(
 	    ctx, "ipmiBmcTable", mib_bmc_handler, mib_bmc_entry_oid, OID_LENGTH(mib_bmc_entry_oid),
 	    HANDLER_CAN_RONLY, IPMI_MIB_BMC_MIN_COLUMN, IPMI_MIB_BMC_MAX_COLUMN, 1,
@@ -854,13 +925,13 @@ int mib_register(struct mib_context *ctx)
 	    OID_LENGTH(mib_channel_entry_oid), HANDLER_CAN_RWRITE, IPMI_MIB_CH_MIN_COLUMN,
 	    IPMI_MIB_CH_MAX_COLUMN, 2, mib_channel_first, mib_channel_next);
 	if (!mib_channel_reg) {
-		mib_unregister();
+		mib_unregister(ctx);
 		return -1;
 	}
 	return 0;
 }
 
-void mib_unregister(void)
+void mib_unregister(struct mib_context *ctx)
 {
 	if (mib_channel_reg)
 		netsnmp_unregister_handler(mib_channel_reg);
@@ -868,4 +939,6 @@ void mib_unregister(void)
 		netsnmp_unregister_handler(mib_bmc_reg);
 	mib_channel_reg = NULL;
 	mib_bmc_reg = NULL;
+	free(ctx->busy);
+	ctx->busy = NULL;
 }

@@ -357,3 +357,4 @@ def test_refused_commit_undoes_the_other_channels(aworld):
     assert "SET undone on BMC alpha channel 1" in log_since(agent, mark)
     agent.stop()
 
+
