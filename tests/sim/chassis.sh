@@ -14,31 +14,14 @@ set -u
 dir=${1:?usage: chassis.sh DIR get|set|check ...}
 state=$dir/chassis.state
 
-log_call() {
-    local sep='' arg
-    for arg in "$@"; do
-        printf '%s%q' "$sep" "$arg"
-        sep=' '
-    done
-    printf '\n'
-}
+# shellcheck source=statefile.sh
+. "$(dirname "${BASH_SOURCE[0]}")/statefile.sh"
 log_call "$@" >>"$dir/chassis.log"
 shift
 op=${1:-}
 shift || true
 
 [ -f "$state" ] || echo "power:1" >"$state"
-
-lookup() {
-    local line
-    while IFS= read -r line; do
-        if [ "${line%%:*}" = "$1" ]; then
-            printf '%s\n' "${line#*:}"
-            return 0
-        fi
-    done <"$state"
-    return 1
-}
 
 store() {
     local line tmp=$state.tmp.$$

@@ -16,14 +16,8 @@ set -u
 
 state=${1:?usage: lancfg.sh STATE get|set|check ...}
 dir=$(dirname "$state")
-log_call() {
-    local sep='' arg
-    for arg in "$@"; do
-        printf '%s%q' "$sep" "$arg"
-        sep=' '
-    done
-    printf '\n'
-}
+# shellcheck source=statefile.sh
+. "$(dirname "${BASH_SOURCE[0]}")/statefile.sh"
 log_call "$@" >>"$dir/lancfg.log"
 shift
 op=${1:-}
@@ -34,17 +28,6 @@ known_parm() {
     ip_addr | ip_addr_src | subnet_mask | mac_addr | default_gw_ip_addr | \
         default_gw_mac_addr | backup_gw_ip_addr | backup_gw_mac_addr) return 0 ;;
     esac
-    return 1
-}
-
-lookup() {
-    local line
-    while IFS= read -r line; do
-        if [ "${line%%:*}" = "$1" ]; then
-            printf '%s\n' "${line#*:}"
-            return 0
-        fi
-    done <"$state"
     return 1
 }
 
