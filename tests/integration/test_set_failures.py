@@ -358,3 +358,30 @@ def test_refused_commit_undoes_the_other_channels(aworld):
     agent.stop()
 
 
+
+
+def test_bmc_locked_by_another_writer(aworld):
+    """Another tool holds the channel's set-in-progress lock: the SET fails at
+    once with commitFailed, nothing is written, and the other writer's lock is
+    left alone; once it lets go, the same SET goes through."""
+    alpha = aworld.sim("alpha", channels=1, sim_id=1)
+    agent = aworld.start_agent([alpha])
+    agent.wait_synced()
+    before = alpha.lan_print(1)
+    sets_before = len(alpha.lancfg_sets())
+    alpha.ipmitool("raw", "0x0c", "0x01", 1, 0, 1)  # Set In Progress = set in progress
+    try:
+        res = aworld.snmpset((f"{IP}.1.1", "a", "192.0.2.14"))
+        assert res.status == "commitFailed", res.stderr
+        assert res.elapsed < 2.0
+        lock = alpha.ipmitool("raw", "0x0c", "0x02", 1, 0, 0, 0).stdout.split()
+        assert int(lock[1], 16) & 0x03 == 1  # still the other writer's
+    finally:
+        alpha.ipmitool("raw", "0x0c", "0x01", 1, 0, 0)  # set complete
+    assert len(alpha.lancfg_sets()) == sets_before
+    assert alpha.lan_print(1)["IP Address"] == before["IP Address"]
+    assert "busy" in agent.log().split("SET failed on BMC alpha channel 1", 1)[1].splitlines()[0]
+    res = aworld.snmpset((f"{IP}.1.1", "a", "192.0.2.14"))
+    assert res.status == "noError", res.stderr
+    assert alpha.lan_print(1)["IP Address"] == "192.0.2.14"
+    agent.stop()
