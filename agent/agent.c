@@ -1,7 +1,7 @@
-#include <net-snmp/agent/agent_callbacks.h>
-#include <net-snmp/agent/net-snmp-agent-includes.h>
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/agent/agent_callbacks.h>
 
 #include "agent.h"
 
@@ -16,8 +16,8 @@
 #include "notify.h"
 #include "poller.h"
 #include "redact.h"
-#include "state.h"
 #include "worker.h"
+#include "state.h"
 
 #define AGENT_NAME "ipmi-agentx"
 #ifndef IPMI_AGENTX_VERSION
