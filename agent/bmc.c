@@ -35,9 +35,9 @@ struct bmc {
 	pthread_mutex_t lock;
 	ipmi_ctx_t ctx;
 	bool open;
-	char *password; /* private copy; NULL = none */
-	uint64_t generation;   /* atomic: read without the lock */
-	double last_io;        /* monotonic seconds at the end of the last call */
+	char *password;	     /* private copy; NULL = none */
+	uint64_t generation; /* atomic: read without the lock */
+	double last_io;	     /* monotonic seconds at the end of the last call */
 	bool channels_known;
 	size_t nchannels;
 	uint8_t channels[CONFIG_MAX_CHANNELS];
@@ -48,7 +48,7 @@ struct bmc {
 	char open_error[BMC_ERROR_MAX];
 	uint16_t stale_locks; /* channels whose set-in-progress we may have left taken */
 	bool inband_probed;   /* ipmi_ctx_find_inband ran once */
-	ipmi_driver_type_t inband_driver;    /* what it (or a later open) found */
+	ipmi_driver_type_t inband_driver; /* what it (or a later open) found */
 };
 
 /* LAN configuration parameters the model reads, with their typed libfreeipmi getters. */

@@ -24,11 +24,11 @@
 enum bmc_status {
 	BMC_OK = 0,
 	BMC_UNREACHABLE,   /* no session: connect/timeout/auth failure */
-	BMC_BUSY,          /* set-in-progress held by another writer (cc 0x81) or node busy */
+	BMC_BUSY,	   /* set-in-progress held by another writer (cc 0x81) or node busy */
 	BMC_UNSUPPORTED,   /* parameter/command not supported (cc 0x80, 0xC1, 0xCC on identify) */
-	BMC_READ_ONLY,     /* attempt to write a read-only parameter (cc 0x82) */
-	BMC_INVALID,       /* BMC refused the data (cc 0xCC, 0xC9 ...) */
-	BMC_FAILED,        /* any other failure of a write; state was restored */
+	BMC_READ_ONLY,	   /* attempt to write a read-only parameter (cc 0x82) */
+	BMC_INVALID,	   /* BMC refused the data (cc 0xCC, 0xC9 ...) */
+	BMC_FAILED,	   /* any other failure of a write; state was restored */
 	BMC_UNDO_FAILED,   /* a write failed and the old state could not be restored */
 	BMC_VERIFY_FAILED, /* committed, but the read-back differs from what was written */
 };
@@ -36,8 +36,8 @@ enum bmc_status {
 struct bmc_info {
 	uint32_t manufacturer_id;
 	uint16_t product_id;
-	char firmware[16];     /* "1.23" */
-	char ipmi_version[8];  /* "2.0" */
+	char firmware[16];    /* "1.23" */
+	char ipmi_version[8]; /* "2.0" */
 };
 
 struct bmc_channel {
@@ -46,10 +46,10 @@ struct bmc_channel {
 };
 
 struct bmc_snapshot {
-	enum bmc_status status;     /* BMC_OK when everything below is fresh */
-	char error[BMC_ERROR_MAX];  /* why not, when status != BMC_OK */
-	time_t when;                /* wall clock of the read */
-	uint64_t generation;        /* bmc_generation() when the read started */
+	enum bmc_status status;	   /* BMC_OK when everything below is fresh */
+	char error[BMC_ERROR_MAX]; /* why not, when status != BMC_OK */
+	time_t when;		   /* wall clock of the read */
+	uint64_t generation;	   /* bmc_generation() when the read started */
 	struct bmc_info info;
 	size_t nchannels;
 	struct bmc_channel channels[CONFIG_MAX_CHANNELS];
@@ -110,8 +110,7 @@ void bmc_update_session_password(struct bmc *b, const char *pw, size_t len);
 bool bmc_password_user_is_session_user(struct bmc *b);
 
 /* Chassis Identify: interval seconds (0 = off), or force on until turned off. */
-enum bmc_status bmc_identify(struct bmc *b, uint8_t interval, bool force, char *err,
-			     size_t errlen);
+enum bmc_status bmc_identify(struct bmc *b, uint8_t interval, bool force, char *err, size_t errlen);
 
 const char *bmc_status_name(enum bmc_status s);
 

@@ -37,31 +37,31 @@ enum config_privilege {
 struct config_bmc {
 	char *name;
 	enum config_driver driver;
-	char *host;                 /* NULL for inband */
-	uint16_t port;              /* default 623 */
-	char *username;             /* NULL = anonymous/null user */
-	char *password;             /* secret: never log it; NULL = none */
+	char *host;			 /* NULL for inband */
+	uint16_t port;			 /* default 623 */
+	char *username;			 /* NULL = anonymous/null user */
+	char *password;			 /* secret: never log it; NULL = none */
 	enum config_privilege privilege; /* default admin */
-	uint8_t cipher_suite;       /* default 3 */
-	unsigned workaround_flags;  /* libfreeipmi IPMI_WORKAROUND_FLAGS_* for the driver */
-	unsigned agent_workarounds; /* CONFIG_AGENT_WA_* */
-	unsigned timeout_ms;        /* session timeout, default 2000 */
-	bool channels_auto;         /* default true */
-	size_t nchannels;           /* when !channels_auto */
+	uint8_t cipher_suite;		 /* default 3 */
+	unsigned workaround_flags;	 /* libfreeipmi IPMI_WORKAROUND_FLAGS_* for the driver */
+	unsigned agent_workarounds;	 /* CONFIG_AGENT_WA_* */
+	unsigned timeout_ms;		 /* session timeout, default 2000 */
+	bool channels_auto;		 /* default true */
+	size_t nchannels;		 /* when !channels_auto */
 	uint8_t channels[CONFIG_MAX_CHANNELS];
-	uint8_t password_user_id;   /* default 2 */
+	uint8_t password_user_id;			/* default 2 */
 	struct lanconf_password_policy password_policy; /* per BMC, inherits the global one */
 };
 
 struct config {
 	char *path;
-	char *agentx_socket;        /* default CONFIG_DEFAULT_SOCKET */
-	unsigned agentx_timeout;    /* seconds, default 10 */
-	unsigned ping_interval;     /* seconds, default 5 */
-	unsigned refresh_interval;  /* seconds, default 30 */
+	char *agentx_socket;	   /* default CONFIG_DEFAULT_SOCKET */
+	unsigned agentx_timeout;   /* seconds, default 10 */
+	unsigned ping_interval;	   /* seconds, default 5 */
+	unsigned refresh_interval; /* seconds, default 30 */
 	struct lanconf_password_policy password_policy;
-	size_t nbmcs;               /* >= 1 */
-	struct config_bmc *bmcs;    /* index + 1 = ipmiBmcIndex */
+	size_t nbmcs;		 /* >= 1 */
+	struct config_bmc *bmcs; /* index + 1 = ipmiBmcIndex */
 };
 
 /*

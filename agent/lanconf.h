@@ -60,9 +60,9 @@ enum lanconf_field {
 /* A verdict; the SNMP side maps each to one RFC 3416 error status. */
 enum lanconf_verdict {
 	LANCONF_OK = 0,
-	LANCONF_WRONG_VALUE,   /* a single value is out of its range/shape */
-	LANCONF_WRONG_LENGTH,  /* a value's length is impossible */
-	LANCONF_INCONSISTENT,  /* values are fine alone, not together */
+	LANCONF_WRONG_VALUE,  /* a single value is out of its range/shape */
+	LANCONF_WRONG_LENGTH, /* a value's length is impossible */
+	LANCONF_INCONSISTENT, /* values are fine alone, not together */
 };
 
 /* A requested change: the fields named in `fields` take their value from `to`. */
@@ -95,8 +95,8 @@ enum lanconf_verdict lanconf_check_host_address(const uint8_t a[4]);
 /* Like a host address, but 0.0.0.0 is allowed and means "no gateway". */
 enum lanconf_verdict lanconf_check_gateway(const uint8_t a[4]);
 /* WRONG_LENGTH for 0 or over 20 octets; WRONG_VALUE for a policy or charset breach. */
-enum lanconf_verdict lanconf_check_password(const struct lanconf_password_policy *p,
-					    const char *pw, size_t len);
+enum lanconf_verdict lanconf_check_password(const struct lanconf_password_policy *p, const char *pw,
+					    size_t len);
 
 /*
  * Consistency of a whole row after a PDU (SET RESERVE2): merges `chg` into

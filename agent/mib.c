@@ -254,7 +254,7 @@ static void mib_get_channel_column(netsnmp_request_info *req, const struct state
 /* One channel's part of a SET PDU. */
 struct mib_txn_channel {
 	long bmc_index, channel;
-	struct bmc *bmc;                  /* resolved in RESERVE2; the worker uses only these */
+	struct bmc *bmc; /* resolved in RESERVE2; the worker uses only these */
 	const struct config_bmc *cfg;
 	netsnmp_request_info *first_req; /* where a row-level error is reported */
 	struct lanconf_change chg;
@@ -280,8 +280,8 @@ struct mib_txn {
 	struct mib_context *ctx;
 	int refs;
 	netsnmp_delegated_cache *cache; /* while a job runs */
-	int result;                     /* SNMP error status of the last job */
-	size_t failed;                  /* the channel it failed on */
+	int result;			/* SNMP error status of the last job */
+	size_t failed;			/* the channel it failed on */
 	size_t n;
 	struct mib_txn_channel ch[];
 };
@@ -336,7 +336,7 @@ static int mib_error_for_verdict(enum lanconf_verdict v)
 }
 
 static const struct lanconf_password_policy *mib_password_policy(struct mib_context *ctx,
-								  long bmc_index)
+								 long bmc_index)
 {
 	struct state_bmc *b = state_find_bmc(ctx->state, bmc_index);
 
@@ -396,9 +396,9 @@ static int mib_check_varbind(struct mib_context *ctx, netsnmp_request_info *req,
 	case IPMI_MIB_CH_PASSWORD:
 		rc = netsnmp_check_vb_type(vb, ASN_OCTET_STR);
 		if (rc == SNMP_ERR_NOERROR)
-			rc = mib_error_for_verdict(lanconf_check_password(
-			    mib_password_policy(ctx, bmc_index), (const char *)vb->val.string,
-			    vb->val_len));
+			rc = mib_error_for_verdict(
+			    lanconf_check_password(mib_password_policy(ctx, bmc_index),
+						   (const char *)vb->val.string, vb->val_len));
 		break;
 	default:
 		return SNMP_ERR_NOTWRITABLE;
@@ -454,8 +454,8 @@ static void mib_txn_add(struct mib_txn_channel *tc, int column, const netsnmp_va
 	switch (column) {
 	case IPMI_MIB_CH_DHCP:
 		tc->chg.fields |= LANCONF_F_SOURCE;
-		to->ip_source = *vb->val.integer == MIB_TV_TRUE ? LANCONF_SRC_DHCP
-								: LANCONF_SRC_STATIC;
+		to->ip_source =
+		    *vb->val.integer == MIB_TV_TRUE ? LANCONF_SRC_DHCP : LANCONF_SRC_STATIC;
 		break;
 	case IPMI_MIB_CH_IP_ADDRESS:
 		tc->chg.fields |= LANCONF_F_IP;
@@ -573,8 +573,8 @@ static int mib_set_reserve2(struct mib_context *ctx, netsnmp_agent_request_info 
 	return SNMP_ERR_NOERROR;
 }
 
-static enum bmc_status mib_apply_identify(struct bmc *bmc, struct mib_txn_channel *tc,
-					  char *err, size_t errlen)
+static enum bmc_status mib_apply_identify(struct bmc *bmc, struct mib_txn_channel *tc, char *err,
+					  size_t errlen)
 {
 	bool force = tc->has_force && tc->force;
 	long seconds = tc->has_identify ? tc->identify : 0;
@@ -591,8 +591,8 @@ static enum bmc_status mib_apply_channel(struct mib_txn_channel *tc, char *err, 
 	enum bmc_status s = BMC_OK;
 
 	if (tc->chg.fields) {
-		s = bmc_apply_lan(tc->bmc, (uint8_t)tc->channel, &tc->from, &tc->to,
-				  tc->chg.fields, &tc->readback, &tc->readback_ok, err, errlen);
+		s = bmc_apply_lan(tc->bmc, (uint8_t)tc->channel, &tc->from, &tc->to, tc->chg.fields,
+				  &tc->readback, &tc->readback_ok, err, errlen);
 		if (s != BMC_OK)
 			return s;
 		tc->lan_applied = true;
@@ -628,9 +628,8 @@ static enum bmc_status mib_undo_channel(struct mib_txn_channel *tc)
 	enum bmc_status s = BMC_OK;
 
 	if (tc->lan_applied) {
-		s = bmc_apply_lan(tc->bmc, (uint8_t)tc->channel, &tc->to, &tc->from,
-				  tc->chg.fields, &tc->readback, &tc->readback_ok, err,
-				  sizeof(err));
+		s = bmc_apply_lan(tc->bmc, (uint8_t)tc->channel, &tc->to, &tc->from, tc->chg.fields,
+				  &tc->readback, &tc->readback_ok, err, sizeof(err));
 		if (s != BMC_OK) {
 			log_err("UNDO failed on BMC %s channel %ld: %s: %s", tc->cfg->name,
 				tc->channel, bmc_status_name(s), err);
@@ -802,8 +801,9 @@ static void mib_set_commit(struct mib_context *ctx, netsnmp_agent_request_info *
 		if (tc->identify_applied) {
 			bool force = tc->has_force && tc->force;
 
-			state_set_identify(b, force ? 0u : (unsigned)(tc->has_identify ? tc->identify : 0),
-					   force, now);
+			state_set_identify(
+			    b, force ? 0u : (unsigned)(tc->has_identify ? tc->identify : 0), force,
+			    now);
 		}
 		mib_log_applied(b, tc);
 	}
@@ -833,8 +833,7 @@ static int mib_channel_set(struct mib_context *ctx, netsnmp_mib_handler *handler
 }
 
 static int mib_channel_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reg,
-			       netsnmp_agent_request_info *reqinfo,
-			       netsnmp_request_info *requests)
+			       netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
 	struct mib_context *ctx = reg->my_reg_void;
 
@@ -914,10 +913,10 @@ int mib_register(struct mib_context *ctx)
 	ctx->busy = calloc(ctx->state->nbmcs ? ctx->state->nbmcs : 1, sizeof(*ctx->busy));
 	if (!ctx->busy)
 		return -1;
-	mib_bmc_reg = mib_register_table(
-	    ctx, "ipmiBmcTable", mib_bmc_handler, mib_bmc_entry_oid, OID_LENGTH(mib_bmc_entry_oid),
-	    HANDLER_CAN_RONLY, IPMI_MIB_BMC_MIN_COLUMN, IPMI_MIB_BMC_MAX_COLUMN, 1,
-	    mib_bmc_first, mib_bmc_next);
+	mib_bmc_reg = mib_register_table(ctx, "ipmiBmcTable", mib_bmc_handler, mib_bmc_entry_oid,
+					 OID_LENGTH(mib_bmc_entry_oid), HANDLER_CAN_RONLY,
+					 IPMI_MIB_BMC_MIN_COLUMN, IPMI_MIB_BMC_MAX_COLUMN, 1,
+					 mib_bmc_first, mib_bmc_next);
 	if (!mib_bmc_reg)
 		return -1;
 	mib_channel_reg = mib_register_table(

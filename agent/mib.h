@@ -26,7 +26,7 @@ struct mib_context {
 	struct state *state;
 	struct poller *poller; /* may be NULL (no refresh kicks) */
 	struct worker *worker; /* runs the BMC work of SETs */
-	bool *busy;            /* per BMC: a SET's BMC work is running (owned by mib) */
+	bool *busy;	       /* per BMC: a SET's BMC work is running (owned by mib) */
 };
 
 /* Registers both tables with the AgentX region timeout cfg->agentx_timeout. 0 or -1. */

@@ -84,16 +84,16 @@ static void notify_channel_changed(const struct state_bmc *b, const struct bmc_c
 		   &dhcp, sizeof(dhcp));
 	notify_add(&vars, notify_channel_entry, elen, IPMI_MIB_CH_IP_ADDRESS, index, 2,
 		   ASN_IPADDRESS, ch->lan.ip, 4);
-	notify_add(&vars, notify_channel_entry, elen, IPMI_MIB_CH_NETMASK, index, 2,
-		   ASN_IPADDRESS, ch->lan.netmask, 4);
-	notify_add(&vars, notify_channel_entry, elen, IPMI_MIB_CH_GATEWAY, index, 2,
-		   ASN_IPADDRESS, ch->lan.gateway, 4);
+	notify_add(&vars, notify_channel_entry, elen, IPMI_MIB_CH_NETMASK, index, 2, ASN_IPADDRESS,
+		   ch->lan.netmask, 4);
+	notify_add(&vars, notify_channel_entry, elen, IPMI_MIB_CH_GATEWAY, index, 2, ASN_IPADDRESS,
+		   ch->lan.gateway, 4);
 	notify_add(&vars, notify_channel_entry, elen, IPMI_MIB_CH_VLAN_ID, index, 2, ASN_INTEGER,
 		   &vlan, sizeof(vlan));
 	notify_add(&vars, notify_channel_entry, elen, IPMI_MIB_CH_VLAN_PRIORITY, index, 2,
 		   ASN_INTEGER, &prio, sizeof(prio));
-	notify_send(vars, external ? "ipmiChannelConfigChanged (external)"
-				   : "ipmiChannelConfigChanged",
+	notify_send(vars,
+		    external ? "ipmiChannelConfigChanged (external)" : "ipmiChannelConfigChanged",
 		    b->cfg->name);
 }
 

@@ -104,7 +104,8 @@ static void *poller_run(void *arg)
 		deadline.tv_sec += poller_next_delay(s->owner->refresh_interval, failures);
 		if (failures > 1)
 			log_debug("poller: BMC %zu failed %u times, next try in %u s", s->index + 1,
-				  failures, poller_next_delay(s->owner->refresh_interval, failures));
+				  failures,
+				  poller_next_delay(s->owner->refresh_interval, failures));
 		if (!poller_wait(s, &deadline))
 			break;
 	} while (true);

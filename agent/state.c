@@ -86,8 +86,8 @@ static void state_report_external(struct state *st, struct state_bmc *b,
 {
 	for (size_t i = 0; i < snap->nchannels; i++) {
 		const struct bmc_channel *fresh = &snap->channels[i];
-		const struct bmc_channel *old = state_find_in(b->channels, b->nchannels,
-							      fresh->number);
+		const struct bmc_channel *old =
+		    state_find_in(b->channels, b->nchannels, fresh->number);
 		unsigned fields;
 
 		if (!old)

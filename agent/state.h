@@ -29,11 +29,11 @@ struct state_bmc {
 	const struct config_bmc *cfg;
 	struct bmc *bmc;
 	enum state_reach reach;
-	bool ever_read;     /* a read succeeded once: info and channels are known */
-	double last_ok;     /* monotonic seconds of the last good read */
+	bool ever_read; /* a read succeeded once: info and channels are known */
+	double last_ok; /* monotonic seconds of the last good read */
 	char last_error[BMC_ERROR_MAX];
 	struct bmc_info info;
-	size_t nchannels;   /* sorted by channel number */
+	size_t nchannels; /* sorted by channel number */
 	struct bmc_channel channels[CONFIG_MAX_CHANNELS];
 	/* Chassis identify as last set through the agent (the BMC cannot be asked). */
 	double identify_until; /* monotonic seconds */

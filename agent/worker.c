@@ -20,7 +20,7 @@ struct worker {
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	bool stopping;
-	unsigned running;                          /* guarded by lock */
+	unsigned running;				  /* guarded by lock */
 	struct worker_job *finished_head, *finished_tail; /* guarded by lock */
 	int pipe_rd, pipe_wr;
 };
