@@ -1,15 +1,14 @@
 #include "poller.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "wakepipe.h"
 
 struct poller_slot {
 	struct poller *owner;
@@ -28,7 +27,7 @@ struct poller {
 	pthread_cond_t wake;
 	bool stopping;
 	unsigned refresh_interval;
-	int pipe_rd, pipe_wr;
+	struct wakepipe wake_snmp; /* readable when results wait */
 	size_t n;
 	struct poller_slot *slots;
 };
@@ -45,15 +44,6 @@ unsigned poller_next_delay(unsigned refresh_interval, unsigned failures)
 	return refresh_interval * factor;
 }
 
-static void poller_signal_pipe(struct poller *p)
-{
-	char c = 1;
-
-	/* The pipe is non-blocking: a full pipe already means "results waiting". */
-	while (write(p->pipe_wr, &c, 1) < 0 && errno == EINTR)
-		;
-}
-
 static void poller_post(struct poller_slot *s, const struct bmc_snapshot *snap)
 {
 	struct poller *p = s->owner;
@@ -62,7 +52,7 @@ static void poller_post(struct poller_slot *s, const struct bmc_snapshot *snap)
 	s->result = *snap;
 	s->has_result = true;
 	pthread_mutex_unlock(&p->lock);
-	poller_signal_pipe(p);
+	wakepipe_signal(&p->wake_snmp);
 }
 
 /* Waits until `deadline`, a kick or stop. Returns false when stopping. */
@@ -116,12 +106,9 @@ static void *poller_run(void *arg)
 static int poller_init_sync(struct poller *p)
 {
 	pthread_condattr_t attr;
-	int fds[2];
 
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+	if (wakepipe_open(&p->wake_snmp) < 0)
 		return -1;
-	p->pipe_rd = fds[0];
-	p->pipe_wr = fds[1];
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -171,8 +158,7 @@ void poller_stop(struct poller *p)
 	for (size_t i = 0; i < p->n; i++)
 		if (p->slots[i].started)
 			pthread_join(p->slots[i].thread, NULL);
-	close(p->pipe_rd);
-	close(p->pipe_wr);
+	wakepipe_close(&p->wake_snmp);
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->lock);
 	free(p->slots);
@@ -181,17 +167,15 @@ void poller_stop(struct poller *p)
 
 int poller_fd(const struct poller *p)
 {
-	return p->pipe_rd;
+	return p->wake_snmp.rd;
 }
 
 size_t poller_drain(struct poller *p, poller_result_fn fn, void *arg)
 {
 	struct bmc_snapshot *snap = malloc(sizeof(*snap));
-	char buf[64];
 	size_t count = 0;
 
-	while (read(p->pipe_rd, buf, sizeof(buf)) > 0)
-		;
+	wakepipe_clear(&p->wake_snmp);
 	if (!snap)
 		return 0;
 	for (size_t i = 0; i < p->n; i++) {

@@ -1,13 +1,11 @@
 #include "worker.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "wakepipe.h"
 
 struct worker_job {
 	struct worker *owner;
@@ -22,14 +20,13 @@ struct worker {
 	bool stopping;
 	unsigned running;				  /* guarded by lock */
 	struct worker_job *finished_head, *finished_tail; /* guarded by lock */
-	int pipe_rd, pipe_wr;
+	struct wakepipe finished_wake;			  /* readable when jobs have finished */
 };
 
 static void *worker_run(void *arg)
 {
 	struct worker_job *j = arg;
 	struct worker *w = j->owner;
-	char c = 1;
 
 	j->work(j->arg);
 	pthread_mutex_lock(&w->lock);
@@ -39,9 +36,7 @@ static void *worker_run(void *arg)
 	else
 		w->finished_head = j;
 	w->finished_tail = j;
-	/* Non-blocking: a full pipe already says "jobs finished". */
-	while (write(w->pipe_wr, &c, 1) < 0 && errno == EINTR)
-		;
+	wakepipe_signal(&w->finished_wake);
 	if (--w->running == 0)
 		pthread_cond_broadcast(&w->idle);
 	pthread_mutex_unlock(&w->lock);
@@ -51,16 +46,13 @@ static void *worker_run(void *arg)
 struct worker *worker_start(void)
 {
 	struct worker *w = calloc(1, sizeof(*w));
-	int fds[2];
 
 	if (!w)
 		return NULL;
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (wakepipe_open(&w->finished_wake) < 0) {
 		free(w);
 		return NULL;
 	}
-	w->pipe_rd = fds[0];
-	w->pipe_wr = fds[1];
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->idle, NULL);
 	return w;
@@ -89,8 +81,7 @@ void worker_free(struct worker *w)
 		w->finished_head = j->next;
 		free(j);
 	}
-	close(w->pipe_rd);
-	close(w->pipe_wr);
+	wakepipe_close(&w->finished_wake);
 	pthread_cond_destroy(&w->idle);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
@@ -98,7 +89,7 @@ void worker_free(struct worker *w)
 
 int worker_fd(const struct worker *w)
 {
-	return w->pipe_rd;
+	return w->finished_wake.rd;
 }
 
 int worker_submit(struct worker *w, worker_fn work, worker_fn done, void *arg)
@@ -137,11 +128,9 @@ int worker_submit(struct worker *w, worker_fn work, worker_fn done, void *arg)
 
 size_t worker_drain(struct worker *w)
 {
-	char buf[64];
 	size_t count = 0;
 
-	while (read(w->pipe_rd, buf, sizeof(buf)) > 0)
-		;
+	wakepipe_clear(&w->finished_wake);
 	for (;;) {
 		struct worker_job *j;
 
