@@ -183,19 +183,6 @@ struct entry {
 	char path[PATH_TEXT_MAX];
 };
 
-__attribute__((format(printf, 2, 3))) static int fail_file(struct loader *l, const char *fmt, ...)
-{
-	char reason[REASON_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (l->err && l->errlen)
-		snprintf(l->err, l->errlen, "%s: %s", l->file, reason);
-	return -1;
-}
-
 __attribute__((format(printf, 4, 5))) static int fail(struct loader *l, const yaml_node_t *node,
 						      const char *path, const char *fmt, ...)
 {
@@ -205,12 +192,19 @@ __attribute__((format(printf, 4, 5))) static int fail(struct loader *l, const ya
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	if (l->err && l->errlen)
+	if (!l->err || !l->errlen)
+		return -1;
+	/* Without a node the fault is the file's own (missing, unreadable, mode). */
+	if (!node)
+		snprintf(l->err, l->errlen, "%s: %s", l->file, reason);
+	else
 		snprintf(l->err, l->errlen, "%s:%zu:%zu: %s: %s", l->file,
 			 node->start_mark.line + 1, node->start_mark.column + 1,
 			 path[0] ? path : "(root)", reason);
 	return -1;
 }
+
+#define fail_file(l, ...) fail((l), NULL, NULL, __VA_ARGS__)
 
 /* Printable ASCII only, so an error stays one line whatever the file holds. */
 static const char *show_bytes(const void *data, size_t len, size_t max, char *buf, size_t buflen)
