@@ -1019,16 +1019,6 @@ static void wipe_document(yaml_document_t *doc)
 			explicit_bzero(n->data.scalar.value, n->data.scalar.length);
 }
 
-/* The parser's input buffers hold a copy of the file, passwords included. */
-static void wipe_parser(yaml_parser_t *p)
-{
-	if (p->buffer.start)
-		explicit_bzero(p->buffer.start, (size_t)(p->buffer.end - p->buffer.start));
-	if (p->raw_buffer.start)
-		explicit_bzero(p->raw_buffer.start,
-			       (size_t)(p->raw_buffer.end - p->raw_buffer.start));
-}
-
 static int load_document(struct loader *l, yaml_parser_t *parser, yaml_document_t *doc,
 			 const char *text, size_t len)
 {
@@ -1083,10 +1073,12 @@ cleanup:
 		wipe_document(l.doc);
 		yaml_document_delete(l.doc);
 	}
-	if (have_parser) {
-		wipe_parser(&parser);
+	/*
+	 * libyaml's own input buffers (a copy of the file) are freed unwiped: only
+	 * its public document API is used here, and that exposes the scalars.
+	 */
+	if (have_parser)
 		yaml_parser_delete(&parser);
-	}
 	if (text) {
 		explicit_bzero(text, len);
 		free(text);
