@@ -35,6 +35,24 @@ struct agent {
 	struct mib_context mib;
 };
 
+/*
+ * While the master is away Net-SNMP warns "Failed to connect ..." at every
+ * ping: the same warning again is demoted to debug until another one comes or
+ * the master is back (agent_on_connect forgets it).
+ */
+static char agent_last_warning[256];
+
+static int agent_log_priority(int priority, const char *line)
+{
+	if (priority > LOG_WARNING)
+		return priority;
+	if (strncmp(line, agent_last_warning, sizeof(agent_last_warning) - 1) == 0)
+		return LOG_DEBUG;
+	snprintf(agent_last_warning, sizeof(agent_last_warning), "%.*s",
+		 (int)sizeof(agent_last_warning) - 1, line);
+	return priority;
+}
+
 static int agent_log_bridge(int major, int minor, void *server_arg, void *client_arg)
 {
 	const struct snmp_log_message *m = server_arg;
@@ -53,7 +71,7 @@ static int agent_log_bridge(int major, int minor, void *server_arg, void *client
 		if (len) {
 			/* Debug output may carry a SET's password: never pass a string value on. */
 			redact_netsnmp_line(p, len, line, sizeof(line));
-			log_msg(m->priority, "net-snmp: %s", line);
+			log_msg(agent_log_priority(m->priority, line), "net-snmp: %s", line);
 		}
 		p += len;
 		p += strspn(p, "\r\n");
@@ -71,6 +89,7 @@ static int agent_on_connect(int major, int minor, void *server_arg, void *client
 	(void)major;
 	(void)server_arg;
 	(void)client_arg;
+	agent_last_warning[0] = '\0';
 	if (minor == SNMPD_CALLBACK_INDEX_START)
 		log_notice("AgentX subagent connected to %s", socket);
 	else
