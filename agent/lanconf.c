@@ -181,10 +181,26 @@ static enum lanconf_verdict judge_written_address(const struct lanconf_change *c
 	return LANCONF_OK;
 }
 
+/*
+ * "network" or "broadcast" when a's host part is all zeros or all ones in a
+ * subnet that has such addresses (prefixes up to /30); NULL for a host.
+ */
+static const char *special_address(uint32_t a, uint32_t mask)
+{
+	if (count_bits(mask) > LANCONF_PREFIX_HAS_BROADCAST)
+		return NULL;
+	if ((a & ~mask) == 0)
+		return "network";
+	if ((a & ~mask) == ~mask)
+		return "broadcast";
+	return NULL;
+}
+
 /* The merged static block; single values may be bad only because they came from the BMC. */
 static enum lanconf_verdict judge_static_block(const struct lanconf *m, const char **why)
 {
 	uint32_t ip, mask, gw;
+	const char *special;
 
 	if (lanconf_check_host_address(m->ip) != LANCONF_OK) {
 		*why = "static source needs a usable host address";
@@ -196,15 +212,11 @@ static enum lanconf_verdict judge_static_block(const struct lanconf *m, const ch
 	}
 	ip = ipv4_to_u32(m->ip);
 	mask = ipv4_to_u32(m->netmask);
-	if (count_bits(mask) <= LANCONF_PREFIX_HAS_BROADCAST) {
-		if ((ip & ~mask) == 0) {
-			*why = "address is the network address of its subnet";
-			return LANCONF_INCONSISTENT;
-		}
-		if ((ip & ~mask) == ~mask) {
-			*why = "address is the broadcast address of its subnet";
-			return LANCONF_INCONSISTENT;
-		}
+	special = special_address(ip, mask);
+	if (special) {
+		*why = special[0] == 'n' ? "address is the network address of its subnet"
+					 : "address is the broadcast address of its subnet";
+		return LANCONF_INCONSISTENT;
 	}
 	if (lanconf_ipv4_is_zero(m->gateway))
 		return LANCONF_OK;
@@ -219,6 +231,12 @@ static enum lanconf_verdict judge_static_block(const struct lanconf *m, const ch
 	}
 	if (gw == ip) {
 		*why = "gateway equals the address";
+		return LANCONF_INCONSISTENT;
+	}
+	special = special_address(gw, mask);
+	if (special) {
+		*why = special[0] == 'n' ? "gateway is the network address of its subnet"
+					 : "gateway is the broadcast address of its subnet";
 		return LANCONF_INCONSISTENT;
 	}
 	return LANCONF_OK;

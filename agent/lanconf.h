@@ -104,7 +104,8 @@ enum lanconf_verdict lanconf_check_password(const struct lanconf_password_policy
  * fields may not be written while the merged source is DHCP; a static result
  * needs a valid host address and netmask, an address that is neither the
  * subnet's network nor broadcast address (prefixes up to /30), and a gateway
- * that is 0.0.0.0 or inside the subnet and not the address itself. *why gets
+ * that is 0.0.0.0 or a host inside the subnet (not its network or broadcast
+ * address) other than the address itself. *why gets
  * a static English reason when the verdict is not OK.
  */
 enum lanconf_verdict lanconf_merge(const struct lanconf *cur, const struct lanconf_change *chg,

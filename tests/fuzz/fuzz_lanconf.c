@@ -168,6 +168,8 @@ static bool oracle_static_block(const struct lanconf *m)
 		return false;
 	if (gw == 0)
 		return true;
+	if (oracle_prefix(mask) <= 30 && ((gw & ~mask) == 0 || (gw & ~mask) == ~mask))
+		return false;
 	return oracle_gateway(gw) && (gw & mask) == (ip & mask) && gw != ip;
 }
 

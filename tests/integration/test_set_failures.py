@@ -83,6 +83,7 @@ BAD_INPUT = [
     ("netmask-while-dhcp-stays-on", [(f"{MASK}.1.2", "a", "255.255.0.0")],
      "inconsistentValue", 0),
     ("ip-is-subnet-broadcast", [(f"{IP}.1.1", "a", "192.0.2.255")], "inconsistentValue", 0),
+    ("gateway-is-subnet-network", [(f"{GW}.1.1", "a", "192.0.2.0")], "inconsistentValue", 0),
     ("ip-is-network-address", [(f"{IP}.1.1", "a", "192.0.2.0")], "inconsistentValue", 0),
     ("ip-equals-gateway", [(f"{IP}.1.1", "a", "192.0.2.1")], "inconsistentValue", 0),
     ("new-netmask-strands-gateway", [(f"{IP}.1.1", "a", "192.0.2.200"),

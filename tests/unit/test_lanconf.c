@@ -657,6 +657,10 @@ static void test_merge_prefix_30_31_32(void **state)
 	set_ip(chg.to.ip, 10, 0, 0, 6);
 	set_ip(chg.to.gateway, 10, 0, 0, 8);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
+	set_ip(chg.to.gateway, 10, 0, 0, 7);
+	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
+	set_ip(chg.to.gateway, 10, 0, 0, 4);
+	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 
 	/* /31 (RFC 3021): both addresses are hosts. */
 	set_ip(chg.to.netmask, 255, 255, 255, 254);
@@ -727,6 +731,13 @@ static void test_merge_gateway_subnet(void **state)
 	set_ip(chg.to.gateway, 10, 0, 0, 5);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	assert_non_null(strstr(why, "equals"));
+	/* Inside the subnet, but not a host of it. */
+	set_ip(chg.to.gateway, 10, 0, 0, 0);
+	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
+	assert_non_null(strstr(why, "gateway is the network address"));
+	set_ip(chg.to.gateway, 10, 0, 0, 255);
+	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
+	assert_non_null(strstr(why, "gateway is the broadcast address"));
 	set_ip(chg.to.gateway, 0, 0, 0, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 }
