@@ -406,6 +406,9 @@ static int mib_check_varbind(struct mib_context *ctx, netsnmp_request_info *req,
 	if (rc != SNMP_ERR_NOERROR)
 		return rc;
 	b = state_find_bmc(ctx->state, bmc_index);
+	/* A configured BMC never read yet: its channels are unknown, not absent. */
+	if (b && !b->ever_read)
+		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	if (!b || !state_find_channel(b, channel))
 		return SNMP_ERR_NOCREATION;
 	return SNMP_ERR_NOERROR;

@@ -46,6 +46,11 @@ def test_bmc_down_at_start(aworld):
         assert set(rows) == {(1, 1), (1, 2)}
         assert comparable_row(rows[(1, 1)]) == channel_row_from_lan(alpha.lan_print(1))
     assert agent.proc.running()
+    # a SET to it: its channels are unknown, not absent; a BMC not configured has none
+    res = aworld.snmpset(("ipmiChannelVlanId.2.1", "i", 5))
+    assert res.status == "resourceUnavailable", res.stderr
+    res = aworld.snmpset(("ipmiChannelVlanId.3.1", "i", 5))
+    assert res.status == "noCreation", res.stderr
 
     # the BMC comes up: it is read within a few refresh intervals
     beta.start()
