@@ -764,7 +764,6 @@ enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 		out->nchannels = i + 1;
 	}
 	out->status = st;
-	out->when = time(NULL);
 	if (st == BMC_OK) {
 		out->error[0] = '\0';
 	} else {

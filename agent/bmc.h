@@ -14,7 +14,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "config.h"
 #include "lanconf.h"
@@ -48,7 +47,6 @@ struct bmc_channel {
 struct bmc_snapshot {
 	enum bmc_status status;	   /* BMC_OK when everything below is fresh */
 	char error[BMC_ERROR_MAX]; /* why not, when status != BMC_OK */
-	time_t when;		   /* wall clock of the read */
 	uint64_t generation;	   /* bmc_generation() when the read started */
 	struct bmc_info info;
 	size_t nchannels;

@@ -51,7 +51,4 @@ enum ipmi_mib_channel_column {
 #define IPMI_MIB_CH_MIN_COLUMN IPMI_MIB_CH_MAC_ADDRESS
 #define IPMI_MIB_CH_MAX_COLUMN IPMI_MIB_CH_MANAGE_URL
 
-/* ipmiBmcLastRefresh when there never was a good read. */
-#define IPMI_MIB_LAST_REFRESH_NEVER 4294967295u
-
 #endif
