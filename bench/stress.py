@@ -355,6 +355,15 @@ def new_world(args):
     return w
 
 
+def close_world(w, ok, args):
+    """Stop what the world started; keep its directory after a failure or on --keep."""
+    w.close()
+    if ok and not args.keep:
+        w.remove()
+    else:
+        print(f"world directory kept: {w.dir}")
+
+
 def setup_world(w, args, bmcs):
     """`bmcs` sims of two channels and the agent in w, synced."""
     sims = [w.sim(f"bmc{i}", channels=CHANNELS_PER_BMC, sim_id=i)
@@ -422,11 +431,7 @@ def stress(args):
         ok = stress_world(args, w, sims, agent, walk, channels, t_start)
         return 0 if ok else 1
     finally:
-        w.close()
-        if ok and not args.keep:
-            w.remove()
-        else:
-            print(f"world directory kept: {w.dir}")
+        close_world(w, ok, args)
 
 
 @dataclass
@@ -691,11 +696,7 @@ def scaling_one(args, bmcs):
         print(f"  snmpset ip+netmask+gateway:   {ms_summary(sets)}")
         ok = True
     finally:
-        w.close()
-        if ok and not args.keep:
-            w.remove()
-        else:
-            print(f"world directory kept: {w.dir}")
+        close_world(w, ok, args)
 
 
 def scaling(args):
