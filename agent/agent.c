@@ -11,12 +11,12 @@
 #include <sys/select.h>
 
 #include "bmc.h"
+#include "fleet.h"
 #include "log.h"
 #include "mib.h"
 #include "notify.h"
-#include "poller.h"
 #include "redact.h"
-#include "worker.h"
+#include "sdnotify.h"
 #include "state.h"
 
 #define AGENT_NAME "ipmi-agentx"
@@ -28,12 +28,16 @@
 
 struct agent {
 	const struct config *cfg;
-	struct bmc **bmcs;
+	struct bmc **bmcs; /* in state order: bmcs[pos] is state.bmcs[pos].bmc */
 	struct state state;
-	struct poller *poller;
-	struct worker *worker;
+	struct fleet *fleet;
 	struct mib_context mib;
+	bool ready_sent;
+	size_t reachable_reported;
 };
+
+/* For Net-SNMP's callbacks, which carry no argument of ours. */
+static struct agent *agent_current;
 
 /*
  * While the master is away Net-SNMP warns "Failed to connect ..." at every
@@ -90,10 +94,17 @@ static int agent_on_connect(int major, int minor, void *server_arg, void *client
 	(void)server_arg;
 	(void)client_arg;
 	agent_last_warning[0] = '\0';
-	if (minor == SNMPD_CALLBACK_INDEX_START)
+	if (minor == SNMPD_CALLBACK_INDEX_START) {
 		log_notice("AgentX subagent connected to %s", socket);
-	else
+		if (agent_current && !agent_current->ready_sent) {
+			sdnotify_send("READY=1");
+			agent_current->ready_sent = true;
+		}
+	} else {
 		log_warn("AgentX master %s went away; reconnecting", socket);
+		if (agent_current)
+			mib_agentx_lost(&agent_current->mib);
+	}
 	return 0;
 }
 
@@ -126,11 +137,45 @@ static void agent_setup_netsnmp(const struct agent_options *opts, const char *so
 			       agent_on_connect, NULL);
 }
 
-static void agent_on_snapshot(size_t index, const struct bmc_snapshot *snap, void *arg)
+/* Worker: one refresh of a BMC, into a snapshot the SNMP thread will publish. */
+static void *agent_refresh_run(void *actor, bool *ok)
+{
+	struct bmc_snapshot *snap = malloc(sizeof(*snap));
+
+	*ok = false;
+	if (!snap) {
+		log_err("out of memory reading a BMC");
+		return NULL;
+	}
+	*ok = bmc_read(actor, snap) == BMC_OK;
+	return snap;
+}
+
+static void agent_refresh_done(size_t pos, void *result, void *arg)
 {
 	struct agent *a = arg;
 
-	state_apply_snapshot(&a->state, index, snap, state_now());
+	if (result)
+		state_apply_snapshot(&a->state, pos, result, state_now());
+	free(result);
+}
+
+static void agent_idle(void *actor)
+{
+	bmc_idle(actor);
+}
+
+/* systemctl status: how many BMCs answer, sent when it changes. */
+static void agent_report_status(struct agent *a)
+{
+	size_t up = 0;
+
+	for (size_t i = 0; i < a->state.nbmcs; i++)
+		up += a->state.bmcs[i].reach == STATE_REACH_UP;
+	if (up == a->reachable_reported && a->ready_sent)
+		return;
+	a->reachable_reported = up;
+	sdnotify_sendf("STATUS=%zu of %zu BMCs reachable", up, a->state.nbmcs);
 }
 
 /* Adds one of our pipes to the read set. */
@@ -141,44 +186,36 @@ static void agent_watch(int fd, fd_set *readfds, int *numfds)
 		*numfds = fd + 1;
 }
 
-/* Consumes a readable pipe of ours: true when fd was ready. */
-static bool agent_take(int fd, fd_set *readfds, int *count)
-{
-	if (!FD_ISSET(fd, readfds))
-		return false;
-	FD_CLR(fd, readfds);
-	(*count)--;
-	return true;
-}
-
 /*
- * One turn of the loop: wait for Net-SNMP's sockets, the poller's and the
- * worker's pipes, or a timer. The descriptor sets are built anew every turn.
+ * One turn of the loop: wait for Net-SNMP's sockets, the fleet's pipe, a
+ * refresh falling due or a timer. The descriptor sets are built anew every
+ * turn, so a reconnect that reuses a descriptor number cannot be missed.
  */
 static void agent_loop_once(struct agent *a)
 {
-	int numfds = 0, block = 0, count;
+	int numfds = 0, block = 0, count, fd = fleet_fd(a->fleet);
 	fd_set readfds, writefds, exceptfds;
 	struct timeval timeout = {.tv_sec = 0, .tv_usec = AGENT_MAX_WAIT_MS * 1000};
-	int pfd = poller_fd(a->poller), wfd = worker_fd(a->worker);
+	double now = state_now();
+	int wait_ms = fleet_wait_ms(a->fleet, now, AGENT_MAX_WAIT_MS);
 
 	FD_ZERO(&readfds);
 	FD_ZERO(&writefds);
 	FD_ZERO(&exceptfds);
 	snmp_select_info(&numfds, &readfds, &timeout, &block);
-	if (block || timeout.tv_sec > 0 || timeout.tv_usec > AGENT_MAX_WAIT_MS * 1000) {
-		timeout.tv_sec = 0;
-		timeout.tv_usec = AGENT_MAX_WAIT_MS * 1000;
+	if (block || timeout.tv_sec * 1000 + timeout.tv_usec / 1000 > wait_ms) {
+		timeout.tv_sec = wait_ms / 1000;
+		timeout.tv_usec = (wait_ms % 1000) * 1000;
 	}
 	netsnmp_external_event_info(&numfds, &readfds, &writefds, &exceptfds);
-	agent_watch(pfd, &readfds, &numfds);
-	agent_watch(wfd, &readfds, &numfds);
+	agent_watch(fd, &readfds, &numfds);
 	count = select(numfds, &readfds, &writefds, &exceptfds, &timeout);
 	if (count > 0) {
-		if (agent_take(pfd, &readfds, &count))
-			poller_drain(a->poller, agent_on_snapshot, a);
-		if (agent_take(wfd, &readfds, &count))
-			worker_drain(a->worker);
+		if (FD_ISSET(fd, &readfds)) {
+			FD_CLR(fd, &readfds);
+			count--;
+			fleet_deliver(a->fleet);
+		}
 		netsnmp_dispatch_external_events(&count, &readfds, &writefds, &exceptfds);
 		if (count > 0)
 			snmp_read(&readfds);
@@ -189,46 +226,189 @@ static void agent_loop_once(struct agent *a)
 	}
 	run_alarms();
 	netsnmp_check_outstanding_agent_requests();
+	now = state_now();
+	fleet_tick(a->fleet, now);
+	mib_tick(&a->mib, now);
+	agent_report_status(a);
+}
+
+static int agent_start_fleet(struct agent *a)
+{
+	struct fleet_ops ops = {
+	    .refresh_run = agent_refresh_run,
+	    .refresh_done = agent_refresh_done,
+	    .idle = agent_idle,
+	    .arg = a,
+	};
+
+	a->fleet = fleet_start((void *const *)a->bmcs, a->state.nbmcs, a->cfg->workers,
+			       a->cfg->refresh_interval, &ops);
+	a->mib.fleet = a->fleet;
+	return a->fleet ? 0 : -1;
+}
+
+/*
+ * The BMCs of cfg, in state order. by_cfg[i] (from a reload) is the BMC to
+ * keep for cfg->bmcs[i], or NULL for a new one; each new one is created here.
+ */
+static int agent_build_bmcs(struct agent *a, const struct config *cfg, struct bmc **by_cfg)
+{
+	struct state_events events = notify_events();
+	size_t n = cfg->nbmcs;
+
+	a->bmcs = calloc(n ? n : 1, sizeof(*a->bmcs));
+	if (!a->bmcs)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!by_cfg[i])
+			by_cfg[i] = bmc_new(&cfg->bmcs[i]);
+		if (!by_cfg[i])
+			return -1;
+	}
+	if (state_init(&a->state, cfg, by_cfg, &events) < 0)
+		return -1;
+	for (size_t pos = 0; pos < a->state.nbmcs; pos++)
+		a->bmcs[pos] = a->state.bmcs[pos].bmc;
+	return 0;
 }
 
 static int agent_start_bmcs(struct agent *a)
 {
-	const struct config *cfg = a->cfg;
-	struct state_events events = notify_events();
+	struct bmc **by_cfg = calloc(a->cfg->nbmcs ? a->cfg->nbmcs : 1, sizeof(*by_cfg));
+	int rv = -1;
 
-	a->bmcs = calloc(cfg->nbmcs, sizeof(*a->bmcs));
-	if (!a->bmcs)
-		return -1;
-	for (size_t i = 0; i < cfg->nbmcs; i++) {
-		a->bmcs[i] = bmc_new(&cfg->bmcs[i]);
-		if (!a->bmcs[i])
-			return -1;
+	bmc_global_init();
+	if (by_cfg && agent_build_bmcs(a, a->cfg, by_cfg) == 0 && agent_start_fleet(a) == 0)
+		rv = 0;
+	if (rv < 0 && by_cfg && !a->state.bmcs)
+		for (size_t i = 0; i < a->cfg->nbmcs; i++)
+			bmc_free(by_cfg[i]);
+	free(by_cfg);
+	return rv;
+}
+
+/* The old BMC whose entry is the same as `want`, not taken yet; or NULL. */
+static struct state_bmc *agent_same_bmc(struct state *old, bool *taken,
+					const struct config_bmc *want)
+{
+	for (size_t j = 0; j < old->nbmcs; j++)
+		if (!taken[j] && config_bmc_equal(old->bmcs[j].cfg, want)) {
+			taken[j] = true;
+			return &old->bmcs[j];
+		}
+	return NULL;
+}
+
+/* agentx.* is read at start only: say so instead of silently ignoring a change. */
+static void agent_warn_restart_keys(const struct config *cur, const struct config *next)
+{
+	if (strcmp(cur->agentx_socket, next->agentx_socket) != 0 ||
+	    cur->agentx_timeout != next->agentx_timeout ||
+	    cur->ping_interval != next->ping_interval)
+		log_warn("reload: changes to agentx.socket, agentx.timeout and "
+			 "agentx.ping_interval take effect at the next restart");
+}
+
+/*
+ * Apply `next` in place of *cfg. The fleet is drained first (no command of
+ * any BMC runs), so every BMC can change hands safely.
+ */
+static void agent_swap_config(struct agent *a, struct config *cfg, struct config *next)
+{
+	struct bmc **by_cfg = calloc(next->nbmcs ? next->nbmcs : 1, sizeof(*by_cfg));
+	bool *taken = calloc(a->state.nbmcs ? a->state.nbmcs : 1, sizeof(*taken));
+	struct state old = a->state;
+	struct bmc **old_bmcs = a->bmcs;
+	size_t kept = 0;
+
+	if (!by_cfg || !taken) {
+		log_err("reload refused: out of memory");
+		goto out;
 	}
-	if (state_init(&a->state, cfg, a->bmcs, &events) < 0)
-		return -1;
-	a->poller = poller_start(a->bmcs, cfg->nbmcs, cfg->refresh_interval);
-	return a->poller ? 0 : -1;
+	for (size_t i = 0; i < next->nbmcs; i++) {
+		struct state_bmc *same = agent_same_bmc(&old, taken, &next->bmcs[i]);
+
+		if (same) {
+			by_cfg[i] = same->bmc;
+			bmc_set_config(same->bmc, &next->bmcs[i]);
+			kept++;
+		}
+	}
+	memset(&a->state, 0, sizeof(a->state));
+	if (agent_build_bmcs(a, next, by_cfg) < 0) {
+		log_err("reload refused: out of memory");
+		abort(); /* half-built BMC sets cannot be unwound sanely; systemd restarts us */
+	}
+	for (size_t pos = 0; pos < a->state.nbmcs; pos++)
+		for (size_t j = 0; j < old.nbmcs; j++)
+			if (taken[j] && old.bmcs[j].bmc == a->state.bmcs[pos].bmc)
+				state_adopt(&a->state.bmcs[pos], &old.bmcs[j]);
+	for (size_t j = 0; j < old.nbmcs; j++) {
+		if (taken[j])
+			continue;
+		log_notice("reload: BMC %s (index %u) removed or changed", old.bmcs[j].cfg->name,
+			   old.bmcs[j].mib_index);
+		bmc_free(old.bmcs[j].bmc);
+	}
+	log_notice("configuration reloaded: %zu BMC(s), %zu kept as they were, %zu new or changed",
+		   next->nbmcs, kept, next->nbmcs - kept);
+	state_free(&old);
+	free(old_bmcs);
+	config_free(cfg);
+	*cfg = *next;
+	memset(next, 0, sizeof(*next));
+out:
+	free(by_cfg);
+	free(taken);
+}
+
+/* SIGHUP: read the file again; a bad one changes nothing. */
+static void agent_reload(struct agent *a, struct config *cfg)
+{
+	struct config next;
+	char err[512];
+
+	sdnotify_send("RELOADING=1");
+	log_notice("reloading %s", cfg->path);
+	if (config_load(cfg->path, &next, err, sizeof(err)) < 0) {
+		log_err("reload refused, the running configuration stays: %s", err);
+		sdnotify_send("READY=1");
+		return;
+	}
+	agent_warn_restart_keys(cfg, &next);
+	fleet_stop(a->fleet);
+	fleet_deliver(a->fleet);
+	fleet_free(a->fleet);
+	a->fleet = NULL;
+	agent_swap_config(a, cfg, &next);
+	config_free(&next);
+	if (agent_start_fleet(a) < 0) {
+		log_err("cannot start the BMC workers after a reload");
+		abort();
+	}
+	a->reachable_reported = (size_t)-1;
+	sdnotify_send("READY=1");
 }
 
 static void agent_stop_bmcs(struct agent *a)
 {
-	poller_stop(a->poller);
-	a->poller = NULL;
+	fleet_free(a->fleet);
+	a->fleet = NULL;
 	if (a->bmcs)
-		for (size_t i = 0; i < a->cfg->nbmcs; i++)
+		for (size_t i = 0; i < a->state.nbmcs; i++)
 			bmc_free(a->bmcs[i]);
 	free(a->bmcs);
 	a->bmcs = NULL;
 	state_free(&a->state);
 }
 
-int agent_run(const struct config *cfg, const struct agent_options *opts,
-	      volatile sig_atomic_t *stop)
+int agent_run(struct config *cfg, const struct agent_options *opts, struct agent_signals *sig)
 {
 	struct agent a = {.cfg = cfg};
 	const char *socket = opts->agentx_socket ? opts->agentx_socket : cfg->agentx_socket;
 	int rv = 1;
 
+	agent_current = &a;
 	agent_setup_netsnmp(opts, socket);
 	if (init_agent(AGENT_NAME) != 0) {
 		log_err("cannot initialise the Net-SNMP agent library");
@@ -238,35 +418,36 @@ int agent_run(const struct config *cfg, const struct agent_options *opts,
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
 			   (int)cfg->ping_interval);
 	if (agent_start_bmcs(&a) < 0) {
-		log_err("cannot start the BMC pollers");
-		goto cleanup;
-	}
-	a.worker = worker_start();
-	if (!a.worker) {
-		log_err("cannot start the SET worker");
+		log_err("cannot start the BMC workers");
 		goto cleanup;
 	}
 	a.mib.cfg = cfg;
 	a.mib.state = &a.state;
-	a.mib.poller = a.poller;
-	a.mib.worker = a.worker;
+	a.mib.started = state_now();
 	if (mib_register(&a.mib) < 0)
 		goto cleanup;
 	init_snmp(AGENT_NAME);
-	log_notice("ipmi-agentx %s started: %zu BMC(s), AgentX master %s", IPMI_AGENTX_VERSION,
-		   cfg->nbmcs, socket);
-	while (!*stop)
+	log_notice("ipmi-agentx %s started: %zu BMC(s), %u worker(s), AgentX master %s",
+		   IPMI_AGENTX_VERSION, cfg->nbmcs, cfg->workers, socket);
+	while (!sig->stop) {
 		agent_loop_once(&a);
+		/* A SET's BMC work holds on to its BMCs: the reload waits for it. */
+		if (sig->reload && !mib_set_in_flight(&a.mib)) {
+			sig->reload = 0;
+			agent_reload(&a, cfg);
+		}
+	}
 	log_notice("stopping");
+	sdnotify_send("STOPPING=1");
 	rv = 0;
 cleanup:
-	/* A SET's BMC work runs to its end (no BMC is left locked), then is answered. */
-	worker_stop(a.worker);
-	if (a.worker)
-		worker_drain(a.worker);
+	/* Every queued BMC command runs to its end (no BMC is left locked), then is answered. */
+	fleet_stop(a.fleet);
+	if (a.fleet)
+		fleet_deliver(a.fleet);
 	mib_unregister(&a.mib);
 	snmp_shutdown(AGENT_NAME);
-	worker_free(a.worker);
 	agent_stop_bmcs(&a);
+	agent_current = NULL;
 	return rv;
 }

@@ -30,12 +30,19 @@
 #define PATH_TEXT_MAX 192  /* "bmcs[12].password_policy.min_length" and the like */
 #define SHOWN_MAX 40	   /* bytes of a user value quoted in an error */
 #define SHOWN_PATH_MAX 200 /* bytes of a file name quoted in an error */
+/* describe()'s buffer: the quoted value or a node kind. */
+#define DESCRIBED_MAX (SHOWN_MAX + 8)
 #define REASON_MAX 512
 #define BMC_NAME_MAX 32
 #define HOST_MAX 255
 #define USERNAME_MAX 16 /* IPMI user names are 16 bytes */
 #define SOCKET_MAX 4095
 #define PASSWORD_FILE_READ 256
+/* BMC commands mostly wait on the network, so more workers than CPUs pay off... */
+#define WORKERS_PER_CPU 2
+#define WORKERS_DEFAULT_MIN 4
+/* ...but a default that grows with the machine would flood the BMCs' network. */
+#define WORKERS_DEFAULT_MAX 8
 
 #define DRV(d) (1u << (d))
 #define DRV_INBAND DRV(CONFIG_DRIVER_INBAND)
@@ -94,11 +101,12 @@ static const char *const privilege_names[] = {
     [CONFIG_PRIV_ADMIN] = "admin",
 };
 
-enum root_key { R_AGENTX, R_REFRESH_INTERVAL, R_PASSWORD_POLICY, R_BMCS, R_COUNT };
+enum root_key { R_AGENTX, R_REFRESH_INTERVAL, R_PASSWORD_POLICY, R_WORKERS, R_BMCS, R_COUNT };
 static const char *const root_keys[R_COUNT] = {
     [R_AGENTX] = "agentx",
     [R_REFRESH_INTERVAL] = "refresh_interval",
     [R_PASSWORD_POLICY] = "password_policy",
+    [R_WORKERS] = "workers",
     [R_BMCS] = "bmcs",
 };
 
@@ -118,6 +126,7 @@ static const char *const policy_keys[P_COUNT] = {
 
 enum bmc_key {
 	B_NAME,
+	B_INDEX,
 	B_DRIVER,
 	B_HOST,
 	B_PORT,
@@ -135,6 +144,7 @@ enum bmc_key {
 };
 static const char *const bmc_keys[B_COUNT] = {
     [B_NAME] = "name",
+    [B_INDEX] = "index",
     [B_DRIVER] = "driver",
     [B_HOST] = "host",
     [B_PORT] = "port",
@@ -153,6 +163,7 @@ static const char *const bmc_keys[B_COUNT] = {
 /* The drivers each BMC key makes sense for; an in-band BMC has no session. */
 static const unsigned bmc_key_drivers[B_COUNT] = {
     [B_NAME] = DRV_ALL,
+    [B_INDEX] = DRV_ALL,
     [B_DRIVER] = DRV_ALL,
     [B_HOST] = DRV_REMOTE,
     [B_PORT] = DRV_REMOTE,
@@ -174,6 +185,8 @@ struct loader {
 	yaml_document_t *doc;
 	char *err;
 	size_t errlen;
+	/* Bit i set: a BMC loaded so far has index i. */
+	uint8_t index_used[CONFIG_BMC_INDEX_MAX / 8 + 1];
 };
 
 /* One key of a mapping: its nodes (NULL when absent) and its full path. */
@@ -258,15 +271,21 @@ static const char *node_kind(const yaml_node_t *n)
 	return node_is_null(n) ? "nothing" : "a scalar";
 }
 
-/* "a sequence", "nothing" or the quoted scalar: the "got ..." of an error. */
-static const char *describe(const yaml_node_t *n, char *buf, size_t buflen)
+/*
+ * "a sequence", "nothing" or the quoted scalar: the "got ..." of an error.
+ * It always writes buf and returns it, so a caller that prints either one
+ * never prints an unwritten buffer. It quotes the value: not for secrets.
+ */
+static const char *describe(const yaml_node_t *n, char buf[DESCRIBED_MAX])
 {
 	char shown[SHOWN_MAX + 4];
 
-	if (n->type != YAML_SCALAR_NODE || node_is_null(n))
-		return node_kind(n);
+	if (n->type != YAML_SCALAR_NODE || node_is_null(n)) {
+		snprintf(buf, DESCRIBED_MAX, "%s", node_kind(n));
+		return buf;
+	}
 	show_bytes(n->data.scalar.value, n->data.scalar.length, SHOWN_MAX, shown, sizeof(shown));
-	snprintf(buf, buflen, "\"%s\"", shown);
+	snprintf(buf, DESCRIBED_MAX, "\"%s\"", shown);
 	return buf;
 }
 
@@ -348,12 +367,15 @@ static int collect(struct loader *l, yaml_node_t *map, const char *path, const c
 /* Plain decimal digits only: no sign, no 0x, no 5.0, and no leading zero (YAML 1.1 octal). */
 static bool parse_decimal(const yaml_node_t *n, unsigned long *out)
 {
-	const unsigned char *s = n->data.scalar.value;
-	size_t len = n->data.scalar.length;
+	const unsigned char *s;
 	unsigned long v = 0;
-	size_t i;
+	size_t i, len;
 
-	if (n->type != YAML_SCALAR_NODE || len == 0 || len > 9 || (len > 1 && s[0] == '0'))
+	if (n->type != YAML_SCALAR_NODE)
+		return false;
+	s = n->data.scalar.value;
+	len = n->data.scalar.length;
+	if (len == 0 || len > 9 || (len > 1 && s[0] == '0'))
 		return false;
 	for (i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
@@ -367,12 +389,12 @@ static bool parse_decimal(const yaml_node_t *n, unsigned long *out)
 static int get_uint(struct loader *l, const yaml_node_t *n, const char *path, unsigned long min,
 		    unsigned long max, unsigned long *out)
 {
-	char got[SHOWN_MAX + 8];
+	char got[DESCRIBED_MAX];
 	unsigned long v;
 
 	if (!parse_decimal(n, &v) || v < min || v > max)
 		return fail(l, n, path, "expected an integer %lu..%lu, got %s", min, max,
-			    describe(n, got, sizeof(got)));
+			    describe(n, got));
 	*out = v;
 	return 0;
 }
@@ -415,7 +437,7 @@ static int get_string(struct loader *l, const struct entry *e, size_t max, char 
 static int get_choice(struct loader *l, const struct entry *e, const char *const *names, size_t n,
 		      unsigned *out)
 {
-	char got[SHOWN_MAX + 8];
+	char got[DESCRIBED_MAX];
 	char known[128];
 	size_t i;
 
@@ -427,7 +449,7 @@ static int get_choice(struct loader *l, const struct entry *e, const char *const
 	}
 	join_names(known, sizeof(known), names, n);
 	return fail(l, e->value, e->path, "expected one of %s, got %s", known,
-		    describe(e->value, got, sizeof(got)));
+		    describe(e->value, got));
 }
 
 static int load_policy(struct loader *l, const struct entry *at,
@@ -522,6 +544,46 @@ static int load_bmc_name(struct loader *l, const yaml_node_t *map, const struct 
 	return 0;
 }
 
+static bool index_is_used(const struct loader *l, uint32_t index)
+{
+	return l->index_used[index / 8] & (1u << (index % 8));
+}
+
+static void mark_index_used(struct loader *l, uint32_t index)
+{
+	l->index_used[index / 8] |= (uint8_t)(1u << (index % 8));
+}
+
+/*
+ * The index is the BMC's row in every table, so it must be unique, defaults
+ * (the position) included. The later BMC is blamed: at its index: value, or
+ * at the BMC itself when its default collides.
+ */
+static int load_bmc_index(struct loader *l, const yaml_node_t *map, const char *path,
+			  const struct entry *e, struct config *cfg, size_t idx)
+{
+	struct config_bmc *b = &cfg->bmcs[idx];
+	unsigned long v = idx + 1;
+	size_t j = 0;
+
+	if (e->value && get_uint(l, e->value, e->path, 1, CONFIG_BMC_INDEX_MAX, &v))
+		return -1;
+	b->index = (uint32_t)v;
+	if (!index_is_used(l, b->index)) {
+		mark_index_used(l, b->index);
+		return 0;
+	}
+	while (j < idx && cfg->bmcs[j].index != b->index)
+		j++;
+	if (e->value)
+		return fail(l, e->value, e->path, "index %u already used by bmcs[%zu] (\"%s\")",
+			    b->index, j, cfg->bmcs[j].name);
+	return fail(l, map, path,
+		    "index %u (the default: its position) already used by bmcs[%zu] (\"%s\"); "
+		    "give this BMC an index of its own",
+		    b->index, j, cfg->bmcs[j].name);
+}
+
 /* Keys that make no sense for the driver are errors, so a typo'd driver shows. */
 static int check_driver_keys(struct loader *l, const yaml_node_t *map, const struct entry *e,
 			     enum config_driver driver)
@@ -548,7 +610,7 @@ static bool host_is_valid(const char *s)
 
 static int load_cipher_suite(struct loader *l, const struct entry *e, struct config_bmc *b)
 {
-	char got[SHOWN_MAX + 8];
+	char got[DESCRIBED_MAX];
 	char known[64];
 	unsigned long v;
 	size_t i, used = 0;
@@ -563,11 +625,12 @@ static int load_cipher_suite(struct loader *l, const struct entry *e, struct con
 			}
 		}
 	}
+	known[0] = '\0';
 	for (i = 0; i < NCIPHER_SUITES && used < sizeof(known); i++)
 		used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%u", i ? ", " : "",
 					 config_cipher_suites[i]);
 	return fail(l, e->value, e->path, "expected one of %s, got %s", known,
-		    describe(e->value, got, sizeof(got)));
+		    describe(e->value, got));
 }
 
 static int load_bmc_session(struct loader *l, const struct entry *e, struct config_bmc *b)
@@ -739,11 +802,11 @@ static const struct workaround *find_workaround(const yaml_node_t *n, unsigned d
 static int fail_workaround(struct loader *l, const yaml_node_t *n, const char *path,
 			   enum config_driver driver)
 {
-	char got[SHOWN_MAX + 8];
+	char buf[DESCRIBED_MAX];
+	const char *got = describe(n, buf);
 	char known[256];
 	size_t i, used = 0;
 
-	describe(n, got, sizeof(got));
 	if (n->type == YAML_SCALAR_NODE && find_workaround(n, DRV_ALL))
 		return fail(l, n, path, "workaround %s is not valid for driver %s", got,
 			    driver_names[driver]);
@@ -784,21 +847,34 @@ static int load_workarounds(struct loader *l, const struct entry *e, struct conf
 	return 0;
 }
 
+/* lanconf owns which channel numbers a LAN channel may have; this only reads one. */
+static int get_channel(struct loader *l, const yaml_node_t *n, const char *path, uint8_t *out)
+{
+	char got[DESCRIBED_MAX];
+	unsigned long v;
+
+	if (!parse_decimal(n, &v) || !lanconf_channel_is_valid((long)v))
+		return fail(l, n, path, "expected a LAN channel number %d..%d, got %s",
+			    LANCONF_CHANNEL_MIN, LANCONF_CHANNEL_MAX, describe(n, got));
+	*out = (uint8_t)v;
+	return 0;
+}
+
 static int load_channels(struct loader *l, const struct entry *e, struct config_bmc *b)
 {
 	const yaml_node_t *seq = e->value;
 	char path[PATH_TEXT_MAX + 24];
-	char got[SHOWN_MAX + 8];
+	char got[DESCRIBED_MAX];
 	yaml_node_item_t *it;
-	unsigned long ch;
+	uint8_t ch = 0;
 	size_t i, n;
 
 	if (!seq || scalar_equals(seq, "auto"))
 		return 0;
 	if (seq->type != YAML_SEQUENCE_NODE)
 		return fail(l, seq, e->path,
-			    "expected auto or a sequence of channel numbers 1..15, got %s",
-			    describe(seq, got, sizeof(got)));
+			    "expected auto or a sequence of channel numbers %d..%d, got %s",
+			    LANCONF_CHANNEL_MIN, LANCONF_CHANNEL_MAX, describe(seq, got));
 	n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 	if (n == 0)
 		return fail(l, seq, e->path, "expected at least one channel (or auto)");
@@ -808,12 +884,12 @@ static int load_channels(struct loader *l, const struct entry *e, struct config_
 		const yaml_node_t *node = yaml_document_get_node(l->doc, *it);
 
 		snprintf(path, sizeof(path), "%s[%zu]", e->path, b->nchannels);
-		if (get_uint(l, node, path, 1, 15, &ch))
+		if (get_channel(l, node, path, &ch))
 			return -1;
 		for (i = 0; i < b->nchannels; i++)
 			if (b->channels[i] == ch)
-				return fail(l, node, path, "channel %lu listed twice", ch);
-		b->channels[b->nchannels++] = (uint8_t)ch;
+				return fail(l, node, path, "channel %u listed twice", ch);
+		b->channels[b->nchannels++] = ch;
 	}
 	b->channels_auto = false;
 	return 0;
@@ -829,7 +905,8 @@ static int load_bmc(struct loader *l, yaml_node_t *map, const char *path, struct
 
 	bmc_set_defaults(b, &cfg->password_policy);
 	if (collect(l, map, path, bmc_keys, B_COUNT, e) ||
-	    load_bmc_name(l, map, &e[B_NAME], cfg, idx))
+	    load_bmc_name(l, map, &e[B_NAME], cfg, idx) ||
+	    load_bmc_index(l, map, path, &e[B_INDEX], cfg, idx))
 		return -1;
 	if (e[B_DRIVER].value && get_choice(l, &e[B_DRIVER], driver_names, 3, &driver))
 		return -1;
@@ -861,6 +938,9 @@ static int load_bmcs(struct loader *l, const struct entry *e, struct config *cfg
 	if (n == 0)
 		return fail(l, seq, e->path,
 			    "expected at least one BMC (leave bmcs out for one in-band BMC)");
+	if (n > CONFIG_BMC_INDEX_MAX)
+		return fail(l, seq, e->path, "at most %d BMCs (ipmiBmcIndex is 1..%d)",
+			    CONFIG_BMC_INDEX_MAX, CONFIG_BMC_INDEX_MAX);
 	cfg->bmcs = calloc(n, sizeof(*cfg->bmcs));
 	if (!cfg->bmcs)
 		return fail(l, seq, e->path, "out of memory");
@@ -881,6 +961,7 @@ static int add_local_bmc(struct loader *l, struct config *cfg)
 		return fail_file(l, "out of memory");
 	cfg->nbmcs = 1;
 	bmc_set_defaults(&cfg->bmcs[0], &cfg->password_policy);
+	cfg->bmcs[0].index = 1;
 	cfg->bmcs[0].name = strdup("local");
 	if (!cfg->bmcs[0].name)
 		return fail_file(l, "out of memory");
@@ -896,6 +977,7 @@ static int set_defaults(struct loader *l, struct config *cfg)
 	cfg->agentx_timeout = 10;
 	cfg->ping_interval = 5;
 	cfg->refresh_interval = 30;
+	cfg->workers = config_default_workers(sysconf(_SC_NPROCESSORS_ONLN));
 	cfg->password_policy = (struct lanconf_password_policy)LANCONF_PASSWORD_POLICY_DEFAULT;
 	return 0;
 }
@@ -911,7 +993,8 @@ static int load_root(struct loader *l, yaml_node_t *root, struct config *cfg)
 		return -1;
 	if (e[R_AGENTX].value && load_agentx(l, &e[R_AGENTX], cfg))
 		return -1;
-	if (opt_uint(l, &e[R_REFRESH_INTERVAL], 1, 86400, &cfg->refresh_interval))
+	if (opt_uint(l, &e[R_REFRESH_INTERVAL], 1, 86400, &cfg->refresh_interval) ||
+	    opt_uint(l, &e[R_WORKERS], 1, CONFIG_WORKERS_MAX, &cfg->workers))
 		return -1;
 	if (e[R_PASSWORD_POLICY].value &&
 	    load_policy(l, &e[R_PASSWORD_POLICY], &cfg->password_policy, &cfg->password_policy))
@@ -1119,4 +1202,35 @@ const char *config_driver_name(enum config_driver d)
 	if ((unsigned)d >= sizeof(driver_names) / sizeof(driver_names[0]))
 		return "unknown";
 	return driver_names[d];
+}
+
+unsigned config_default_workers(long online_cpus)
+{
+	/* sysconf's -1 (unknown) is taken as the smallest machine. */
+	if (online_cpus < 1)
+		online_cpus = 1;
+	if (online_cpus >= WORKERS_DEFAULT_MAX / WORKERS_PER_CPU)
+		return WORKERS_DEFAULT_MAX;
+	if (WORKERS_PER_CPU * online_cpus <= WORKERS_DEFAULT_MIN)
+		return WORKERS_DEFAULT_MIN;
+	return (unsigned)(WORKERS_PER_CPU * online_cpus);
+}
+
+static bool config_str_equal(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+bool config_bmc_equal(const struct config_bmc *a, const struct config_bmc *b)
+{
+	return config_str_equal(a->name, b->name) && a->index == b->index &&
+	       a->driver == b->driver && config_str_equal(a->host, b->host) &&
+	       a->port == b->port && config_str_equal(a->username, b->username) &&
+	       config_str_equal(a->password, b->password) && a->privilege == b->privilege &&
+	       a->cipher_suite == b->cipher_suite && a->workaround_flags == b->workaround_flags &&
+	       a->agent_workarounds == b->agent_workarounds && a->timeout_ms == b->timeout_ms &&
+	       a->channels_auto == b->channels_auto && a->nchannels == b->nchannels &&
+	       memcmp(a->channels, b->channels, sizeof(a->channels)) == 0 &&
+	       a->password_user_id == b->password_user_id &&
+	       memcmp(&a->password_policy, &b->password_policy, sizeof(a->password_policy)) == 0;
 }

@@ -16,8 +16,12 @@
 
 #include "lanconf.h"
 
-#define CONFIG_MAX_CHANNELS 16
+/* Every LAN channel number a BMC can have (LANCONF_CHANNEL_MIN..MAX). */
+#define CONFIG_MAX_CHANNELS LANCONF_CHANNEL_MAX
 #define CONFIG_DEFAULT_SOCKET "/var/agentx/master"
+/* ipmiBmcIndex is 1..65535, so there are at most that many BMCs. */
+#define CONFIG_BMC_INDEX_MAX 65535
+#define CONFIG_WORKERS_MAX 64
 
 enum config_driver {
 	CONFIG_DRIVER_INBAND,
@@ -36,6 +40,8 @@ enum config_privilege {
 
 struct config_bmc {
 	char *name;
+	/* ipmiBmcIndex, 1..CONFIG_BMC_INDEX_MAX, unique; default: place in the file, from 1 */
+	uint32_t index;
 	enum config_driver driver;
 	char *host;			 /* NULL for inband */
 	uint16_t port;			 /* default 623 */
@@ -59,9 +65,16 @@ struct config {
 	unsigned agentx_timeout;   /* seconds, default 10 */
 	unsigned ping_interval;	   /* seconds, default 5 */
 	unsigned refresh_interval; /* seconds, default 30 */
+	/*
+	 * Threads that run BMC commands (each BMC's queue runs on one of them at
+	 * a time), 1..CONFIG_WORKERS_MAX; default config_default_workers() of
+	 * the online CPUs at load time.
+	 */
+	unsigned workers;
 	struct lanconf_password_policy password_policy;
-	size_t nbmcs;		 /* >= 1 */
-	struct config_bmc *bmcs; /* index + 1 = ipmiBmcIndex */
+	size_t nbmcs; /* 1..CONFIG_BMC_INDEX_MAX */
+	/* In file order, which need not be index order: look rows up by .index. */
+	struct config_bmc *bmcs;
 };
 
 /*
@@ -72,5 +85,15 @@ int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
 
 const char *config_driver_name(enum config_driver d);
+
+/* True when two BMC entries ask for exactly the same BMC (a reload keeps it as it is). */
+bool config_bmc_equal(const struct config_bmc *a, const struct config_bmc *b);
+
+/*
+ * The default of `workers` for a machine with `online_cpus` CPUs (as
+ * sysconf(_SC_NPROCESSORS_ONLN) returns it, -1 when unknown):
+ * 2 * online_cpus, at least 4 and at most 8.
+ */
+unsigned config_default_workers(long online_cpus);
 
 #endif

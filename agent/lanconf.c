@@ -28,6 +28,11 @@ static enum lanconf_verdict check_range(long v, long max)
 	return (v >= 0 && v <= max) ? LANCONF_OK : LANCONF_WRONG_VALUE;
 }
 
+bool lanconf_channel_is_valid(long channel)
+{
+	return channel >= LANCONF_CHANNEL_MIN && channel <= LANCONF_CHANNEL_MAX;
+}
+
 enum lanconf_verdict lanconf_check_vlan_id(long v)
 {
 	return check_range(v, LANCONF_VLAN_ID_MAX);
@@ -119,23 +124,28 @@ enum lanconf_verdict lanconf_check_password(const struct lanconf_password_policy
 	return LANCONF_OK;
 }
 
+void lanconf_copy_fields(struct lanconf *dst, const struct lanconf *src, unsigned fields)
+{
+	if (fields & LANCONF_F_SOURCE)
+		dst->ip_source = src->ip_source;
+	if (fields & LANCONF_F_IP)
+		memcpy(dst->ip, src->ip, sizeof(dst->ip));
+	if (fields & LANCONF_F_NETMASK)
+		memcpy(dst->netmask, src->netmask, sizeof(dst->netmask));
+	if (fields & LANCONF_F_GATEWAY)
+		memcpy(dst->gateway, src->gateway, sizeof(dst->gateway));
+	if (fields & LANCONF_F_VLAN_ID)
+		dst->vlan_id = src->vlan_id;
+	if (fields & LANCONF_F_VLAN_PRIORITY)
+		dst->vlan_priority = src->vlan_priority;
+	if (fields & LANCONF_F_MAC)
+		memcpy(dst->mac, src->mac, sizeof(dst->mac));
+}
+
 static void apply_change(struct lanconf *m, const struct lanconf_change *chg)
 {
-	const struct lanconf *to = &chg->to;
-
-	if (chg->fields & LANCONF_F_SOURCE)
-		m->ip_source = to->ip_source;
-	if (chg->fields & LANCONF_F_IP)
-		memcpy(m->ip, to->ip, sizeof(m->ip));
-	if (chg->fields & LANCONF_F_NETMASK)
-		memcpy(m->netmask, to->netmask, sizeof(m->netmask));
-	if (chg->fields & LANCONF_F_GATEWAY)
-		memcpy(m->gateway, to->gateway, sizeof(m->gateway));
-	if (chg->fields & LANCONF_F_VLAN_ID)
-		m->vlan_id = to->vlan_id;
-	if (chg->fields & LANCONF_F_VLAN_PRIORITY)
-		m->vlan_priority = to->vlan_priority;
 	/* The MAC is read-only: a change naming it is not allowed to move it. */
+	lanconf_copy_fields(m, &chg->to, chg->fields & LANCONF_F_WRITABLE);
 }
 
 /* Values a careless caller may have passed without the RESERVE1 checks. */
@@ -279,6 +289,28 @@ enum lanconf_verdict lanconf_merge(const struct lanconf *cur, const struct lanco
 	if (why != NULL)
 		*why = v == LANCONF_OK ? NULL : reason;
 	return v;
+}
+
+const char *lanconf_field_name(unsigned field)
+{
+	switch (field) {
+	case LANCONF_F_SOURCE:
+		return "IP address source";
+	case LANCONF_F_IP:
+		return "IP address";
+	case LANCONF_F_NETMASK:
+		return "subnet mask";
+	case LANCONF_F_GATEWAY:
+		return "default gateway";
+	case LANCONF_F_VLAN_ID:
+		return "VLAN ID";
+	case LANCONF_F_VLAN_PRIORITY:
+		return "VLAN priority";
+	case LANCONF_F_MAC:
+		return "MAC address";
+	default:
+		return "?";
+	}
 }
 
 unsigned lanconf_diff(const struct lanconf *a, const struct lanconf *b)

@@ -17,6 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The channel numbers a LAN channel may have: IPMI leaves 0x01..0x0B to the
+ * implementation. 0 is the primary IPMB, 0x0C/0x0D are reserved, 0x0E means
+ * "the channel this request came in on" and 0x0F is the system interface.
+ * The one definition the configuration, the BMC side and the MIB's
+ * ipmiChannelNumber (1..11, checked by tests/check-mib.sh) follow.
+ */
+#define LANCONF_CHANNEL_MIN 1
+#define LANCONF_CHANNEL_MAX 11
 #define LANCONF_VLAN_ID_MAX 4094
 #define LANCONF_VLAN_PRIORITY_MAX 7
 #define LANCONF_IDENTIFY_MAX 255
@@ -56,6 +65,7 @@ enum lanconf_field {
 #define LANCONF_F_ADDRESS (LANCONF_F_IP | LANCONF_F_NETMASK | LANCONF_F_GATEWAY)
 #define LANCONF_F_WRITABLE                                                                         \
 	(LANCONF_F_SOURCE | LANCONF_F_ADDRESS | LANCONF_F_VLAN_ID | LANCONF_F_VLAN_PRIORITY)
+#define LANCONF_F_ALL (LANCONF_F_WRITABLE | LANCONF_F_MAC)
 
 /* A verdict; the SNMP side maps each to one RFC 3416 error status. */
 enum lanconf_verdict {
@@ -86,6 +96,7 @@ bool lanconf_ipv4_is_zero(const uint8_t a[4]);
 
 /* Single-value rules (SET RESERVE1): each returns OK or WRONG_VALUE. */
 enum lanconf_verdict lanconf_check_vlan_id(long v);
+bool lanconf_channel_is_valid(long channel);
 enum lanconf_verdict lanconf_check_vlan_priority(long v);
 enum lanconf_verdict lanconf_check_identify(long seconds);
 /* Contiguous ones, not 0.0.0.0. */
@@ -110,6 +121,12 @@ enum lanconf_verdict lanconf_check_password(const struct lanconf_password_policy
  */
 enum lanconf_verdict lanconf_merge(const struct lanconf *cur, const struct lanconf_change *chg,
 				   struct lanconf *out, const char **why);
+
+/* The English name of one field (a single LANCONF_F_* bit): "subnet mask". */
+const char *lanconf_field_name(unsigned field);
+
+/* Copy the fields named in `fields` from src to dst. */
+void lanconf_copy_fields(struct lanconf *dst, const struct lanconf *src, unsigned fields);
 
 /* Bit mask of the fields (enum lanconf_field) in which a and b differ. */
 unsigned lanconf_diff(const struct lanconf *a, const struct lanconf *b);

@@ -1,17 +1,42 @@
 #include "log.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool log_to_stderr = true;
+static bool log_to_journal;
 static bool log_debug_on;
+
+/* Whether stderr is the stream systemd connected to the journal: systemd
+ * sets JOURNAL_STREAM=DEV:INODE of that stream; if stderr was redirected
+ * since (by a shell, a test), its device or inode differ. */
+static bool log_stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	uintmax_t dev, ino;
+	struct stat st;
+	int end = 0;
+
+	if (!env || sscanf(env, "%ju:%ju%n", &dev, &ino, &end) != 2 || env[end] != '\0')
+		return false;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
+}
 
 void log_init(const char *ident, bool foreground, bool debug)
 {
 	log_to_stderr = foreground;
+	log_to_journal = foreground && log_stderr_is_journal();
 	log_debug_on = debug;
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -41,6 +66,42 @@ static const char *log_level_name(int priority)
 	}
 }
 
+/* "<N>message": the journal reads the priority from the prefix
+ * (SyslogLevelPrefix=, on by default) and stamps the time itself. A message
+ * of several lines gets the prefix on each, or the journal would log the
+ * later lines at the unit's default priority. */
+static void log_journal_line(int priority, const char *fmt, va_list ap)
+{
+	char *text = NULL;
+	const char *line, *nl;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		return;
+	for (line = text;; line = nl + 1) {
+		nl = strchr(line, '\n');
+		fprintf(stderr, "<%d>%.*s\n", priority & LOG_PRIMASK,
+			(int)(nl ? nl - line : (ptrdiff_t)strlen(line)), line);
+		if (!nl || nl[1] == '\0')
+			break;
+	}
+	free(text);
+}
+
+static void log_stamped_line(int priority, const char *fmt, va_list ap)
+{
+	struct timespec now;
+	struct tm tm;
+	char stamp[32];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	localtime_r(&now.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ld %s: ", stamp, now.tv_nsec / 1000000L,
+		log_level_name(priority));
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void log_msg(int priority, const char *fmt, ...)
 {
 	va_list ap;
@@ -51,18 +112,11 @@ void log_msg(int priority, const char *fmt, ...)
 	if (!log_to_stderr) {
 		vsyslog(priority, fmt, ap);
 	} else {
-		struct timespec now;
-		struct tm tm;
-		char stamp[32];
-
-		clock_gettime(CLOCK_REALTIME, &now);
-		localtime_r(&now.tv_sec, &tm);
-		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 		pthread_mutex_lock(&log_lock);
-		fprintf(stderr, "%s.%03ld %s: ", stamp, now.tv_nsec / 1000000L,
-			log_level_name(priority));
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		if (log_to_journal)
+			log_journal_line(priority, fmt, ap);
+		else
+			log_stamped_line(priority, fmt, ap);
 		fflush(stderr);
 		pthread_mutex_unlock(&log_lock);
 	}

@@ -2,8 +2,13 @@
  * log: the agent's one logger.
  *
  * Thread-safe (BMC poller threads log too). In the foreground messages go to
- * stderr with a timestamp; otherwise to syslog. Debug messages are dropped
- * unless debugging was enabled. Never pass a secret (BMC password) to it.
+ * stderr, one line each: "TIMESTAMP LEVEL: message" on a terminal or file;
+ * "<N>message" (N the syslog priority, no timestamp: the journal adds its
+ * own) when stderr is systemd's journal stream, i.e. $JOURNAL_STREAM holds
+ * stderr's "device:inode" (sd-daemon(3), systemd.exec(5)). log_init()
+ * detects this itself. Not in the foreground, messages go to syslog
+ * (facility daemon). Debug messages are dropped unless debugging was enabled.
+ * Never pass a secret (BMC password) to it.
  */
 #ifndef IPMI_AGENTX_LOG_H
 #define IPMI_AGENTX_LOG_H

@@ -19,22 +19,29 @@
 #ifndef IPMI_AGENTX_VERSION
 #define IPMI_AGENTX_VERSION "dev"
 #endif
+/* Set by CMake to ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ipmi-agentx/ipmi-agentx.yaml. */
+#ifndef IPMI_AGENTX_DEFAULT_CONFIG
+#define IPMI_AGENTX_DEFAULT_CONFIG "/etc/ipmi-agentx/ipmi-agentx.yaml"
+#endif
 
-static volatile sig_atomic_t main_stop;
+static struct agent_signals main_signals;
 
 static void main_on_signal(int sig)
 {
-	(void)sig;
-	main_stop = 1;
+	if (sig == SIGHUP)
+		main_signals.reload = 1;
+	else
+		main_signals.stop = 1;
 }
 
 static void main_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ipmi-agentx -c FILE [options]\n"
+		"Usage: ipmi-agentx [-c FILE] [options]\n"
 		"SNMP AgentX subagent serving IPMI BMC LAN configuration (IPMI-CHANNEL-MIB).\n"
 		"\n"
-		"  -c, --config FILE         YAML configuration file (required)\n"
+		"  -c, --config FILE         YAML configuration file\n"
+		"                            (default: " IPMI_AGENTX_DEFAULT_CONFIG ")\n"
 		"  -f, --foreground          stay in the foreground, log to stderr\n"
 		"  -d, --debug               log debug messages\n"
 		"  -D, --debug-tokens TOKENS enable Net-SNMP debug tokens (comma separated)\n"
@@ -54,6 +61,8 @@ static void main_install_signals(void)
 	/* No SA_RESTART: the loop's select() must return on a signal. */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* SIGHUP reloads the configuration (see agent.h). */
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -72,7 +81,7 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *path = NULL;
+	const char *path = IPMI_AGENTX_DEFAULT_CONFIG;
 	bool foreground = false, debug = false, check_only = false;
 	struct agent_options opts = {0};
 	struct config cfg;
@@ -110,7 +119,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!path || optind != argc) {
+	if (optind != argc) {
 		main_usage(stderr);
 		return 2;
 	}
@@ -130,7 +139,7 @@ int main(int argc, char **argv)
 	}
 	log_init("ipmi-agentx", foreground, debug);
 	main_install_signals();
-	rv = agent_run(&cfg, &opts, &main_stop);
+	rv = agent_run(&cfg, &opts, &main_signals);
 	config_free(&cfg);
 	return rv;
 }

@@ -33,7 +33,7 @@ static netsnmp_variable_list *notify_start(enum ipmi_mib_notification which,
 	netsnmp_variable_list *vars = NULL;
 	oid trap[MAX_OID_LEN];
 	size_t len = OID_LENGTH(notify_base_oid);
-	long bmc_index = (long)b->index + 1;
+	long bmc_index = (long)b->mib_index;
 
 	memcpy(trap, notify_base_oid, sizeof(notify_base_oid));
 	trap[len++] = which;
@@ -54,7 +54,7 @@ static void notify_send(netsnmp_variable_list *vars, const char *what, const cha
 static void notify_bmc_lost(const struct state_bmc *b, void *arg)
 {
 	netsnmp_variable_list *vars = notify_start(IPMI_MIB_NOTIF_CONNECTION_LOST, b);
-	long bmc_index = (long)b->index + 1;
+	long bmc_index = (long)b->mib_index;
 
 	(void)arg;
 	notify_add(&vars, notify_bmc_entry, OID_LENGTH(notify_bmc_entry), IPMI_MIB_BMC_LAST_ERROR,
@@ -73,7 +73,7 @@ static void notify_channel_changed(const struct state_bmc *b, const struct bmc_c
 				   unsigned fields, bool external, void *arg)
 {
 	netsnmp_variable_list *vars = notify_start(IPMI_MIB_NOTIF_CONFIG_CHANGED, b);
-	long index[2] = {(long)b->index + 1, ch->number};
+	long index[2] = {(long)b->mib_index, ch->number};
 	size_t elen = OID_LENGTH(notify_channel_entry);
 	long dhcp = lanconf_is_dhcp(&ch->lan) ? 1 : 2;
 	long vlan = ch->lan.vlan_id, prio = ch->lan.vlan_priority;

@@ -15,11 +15,18 @@ double state_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int state_cmp_index(const void *a, const void *b)
+{
+	const struct state_bmc *x = a, *y = b;
+
+	return x->mib_index < y->mib_index ? -1 : x->mib_index > y->mib_index;
+}
+
 int state_init(struct state *st, const struct config *cfg, struct bmc *const *bmcs,
 	       const struct state_events *events)
 {
 	memset(st, 0, sizeof(*st));
-	st->bmcs = calloc(cfg->nbmcs, sizeof(*st->bmcs));
+	st->bmcs = calloc(cfg->nbmcs ? cfg->nbmcs : 1, sizeof(*st->bmcs));
 	if (!st->bmcs)
 		return -1;
 	st->nbmcs = cfg->nbmcs;
@@ -28,12 +35,15 @@ int state_init(struct state *st, const struct config *cfg, struct bmc *const *bm
 	for (size_t i = 0; i < cfg->nbmcs; i++) {
 		struct state_bmc *b = &st->bmcs[i];
 
-		b->index = i;
 		b->cfg = &cfg->bmcs[i];
+		b->mib_index = cfg->bmcs[i].index;
 		b->bmc = bmcs ? bmcs[i] : NULL;
 		b->reach = STATE_REACH_UNKNOWN;
 		strcpy(b->last_error, "not read yet");
 	}
+	qsort(st->bmcs, st->nbmcs, sizeof(st->bmcs[0]), state_cmp_index);
+	for (size_t i = 0; i < st->nbmcs; i++)
+		st->bmcs[i].pos = i;
 	return 0;
 }
 
@@ -41,6 +51,20 @@ void state_free(struct state *st)
 {
 	free(st->bmcs);
 	memset(st, 0, sizeof(*st));
+}
+
+void state_adopt(struct state_bmc *dst, const struct state_bmc *src)
+{
+	size_t pos = dst->pos;
+	uint32_t mib_index = dst->mib_index;
+	const struct config_bmc *cfg = dst->cfg;
+	struct bmc *bmc = dst->bmc;
+
+	*dst = *src;
+	dst->pos = pos;
+	dst->mib_index = mib_index;
+	dst->cfg = cfg;
+	dst->bmc = bmc;
 }
 
 static int state_cmp_channel(const void *a, const void *b)
@@ -105,25 +129,27 @@ static void state_report_external(struct state *st, struct state_bmc *b,
 	}
 }
 
-bool state_apply_snapshot(struct state *st, size_t index, const struct bmc_snapshot *snap,
+void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapshot *snap,
 			  double now)
 {
 	struct state_bmc *b;
 
-	if (index >= st->nbmcs)
-		return false;
-	b = &st->bmcs[index];
-	if (b->bmc && snap->generation < bmc_generation(b->bmc)) {
-		log_debug("BMC %s: dropping a snapshot read before our last write", b->cfg->name);
-		return false;
-	}
+	if (pos >= st->nbmcs)
+		return;
+	b = &st->bmcs[pos];
 	if (snap->status != BMC_OK) {
+		b->refresh_failures++;
 		/* Rows keep their last known values; only reachability and the error change. */
 		if (b->reach == STATE_REACH_DOWN && strcmp(b->last_error, snap->error) != 0)
 			log_warn("BMC %s: still unreachable: %s", b->cfg->name, snap->error);
 		snprintf(b->last_error, sizeof(b->last_error), "%s", snap->error);
 		state_report_reach(st, b, STATE_REACH_DOWN);
-		return true;
+		return;
+	}
+	b->refreshes++;
+	if (snap->own_user_known) {
+		b->own_user_known = true;
+		b->own_user = snap->own_user;
 	}
 	if (b->ever_read)
 		state_report_external(st, b, snap);
@@ -135,19 +161,18 @@ bool state_apply_snapshot(struct state *st, size_t index, const struct bmc_snaps
 	b->last_error[0] = '\0';
 	b->ever_read = true;
 	state_report_reach(st, b, STATE_REACH_UP);
-	return true;
 }
 
-void state_apply_readback(struct state *st, size_t index, uint8_t channel,
+void state_apply_readback(struct state *st, size_t pos, uint8_t channel,
 			  const struct lanconf *lan, double now)
 {
 	struct state_bmc *b;
 	struct bmc_channel *ch;
 	unsigned fields;
 
-	if (index >= st->nbmcs)
+	if (pos >= st->nbmcs)
 		return;
-	b = &st->bmcs[index];
+	b = &st->bmcs[pos];
 	ch = state_find_channel(b, channel);
 	if (!ch)
 		return;
@@ -158,17 +183,45 @@ void state_apply_readback(struct state *st, size_t index, uint8_t channel,
 		st->events.channel_changed(b, ch, fields, false, st->events.arg);
 }
 
+struct state_bmc *state_bmc_at_or_after(struct state *st, unsigned long bmc_index)
+{
+	size_t lo = 0, hi = st->nbmcs;
+
+	/* Binary search: GETNEXT must not cost more with more BMCs. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (st->bmcs[mid].mib_index < bmc_index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < st->nbmcs ? &st->bmcs[lo] : NULL;
+}
+
 struct state_bmc *state_find_bmc(struct state *st, long bmc_index)
 {
-	if (bmc_index < 1 || (size_t)bmc_index > st->nbmcs)
+	struct state_bmc *b;
+
+	if (bmc_index < 1)
 		return NULL;
-	return &st->bmcs[bmc_index - 1];
+	b = state_bmc_at_or_after(st, (unsigned long)bmc_index);
+	return b && b->mib_index == (unsigned long)bmc_index ? b : NULL;
 }
 
 struct bmc_channel *state_find_channel(struct state_bmc *b, long channel)
 {
 	for (size_t i = 0; i < b->nchannels; i++)
 		if (b->channels[i].number == channel)
+			return &b->channels[i];
+	return NULL;
+}
+
+struct bmc_channel *state_channel_after(struct state_bmc *b, unsigned long after)
+{
+	/* At most LANCONF_CHANNEL_MAX channels, sorted by number. */
+	for (size_t i = 0; i < b->nchannels; i++)
+		if (b->channels[i].number > after)
 			return &b->channels[i];
 	return NULL;
 }

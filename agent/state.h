@@ -2,11 +2,16 @@
  * state: what the agent publishes — the last known state of every configured
  * BMC and its LAN channels, as the SNMP side serves it.
  *
- * Owned by the SNMP thread alone (no locking): poller snapshots and SET
+ * Owned by the SNMP thread alone (no locking): refresh snapshots and SET
  * read-backs are merged in here, and this is where the agent decides what
  * changed: reachability transitions and channel configurations changed outside
  * the agent are reported through the state_events callbacks (notifications).
- * Knows the model and the BMC snapshot types, not Net-SNMP.
+ * It also keeps the agent's counters of its work on each BMC.
+ *
+ * BMCs are kept in ipmiBmcIndex order (the configuration's `index`, or the
+ * position): a position in st->bmcs is what the rest of the agent (the fleet
+ * of actors, SET transactions) calls a BMC by. Knows the model and the BMC
+ * snapshot types, not Net-SNMP.
  */
 #ifndef IPMI_AGENTX_STATE_H
 #define IPMI_AGENTX_STATE_H
@@ -25,7 +30,8 @@ enum state_reach {
 };
 
 struct state_bmc {
-	size_t index; /* 0-based; ipmiBmcIndex - 1 */
+	size_t pos;	     /* position in state.bmcs */
+	uint32_t mib_index; /* ipmiBmcIndex */
 	const struct config_bmc *cfg;
 	struct bmc *bmc;
 	enum state_reach reach;
@@ -35,9 +41,13 @@ struct state_bmc {
 	struct bmc_info info;
 	size_t nchannels; /* sorted by channel number */
 	struct bmc_channel channels[CONFIG_MAX_CHANNELS];
+	/* password_user_id is the agent's own login user (known after a good read). */
+	bool own_user_known, own_user;
 	/* Chassis identify as last set through the agent (the BMC cannot be asked). */
 	double identify_until; /* monotonic seconds */
 	bool identify_force;
+	/* Counter32s of IPMI-CHANNEL-MIB: they wrap, as counters do. */
+	uint32_t refreshes, refresh_failures, sets_applied, sets_failed;
 };
 
 struct state_events {
@@ -55,24 +65,36 @@ struct state {
 	struct state_events events;
 };
 
-/* bmcs[i] belongs to cfg->bmcs[i]; both must outlive the state. */
+/*
+ * One entry per cfg->bmcs[i], sorted by its index; bmc_of(i) (may be NULL)
+ * gives the struct bmc of cfg->bmcs[i]. cfg must outlive the state.
+ */
 int state_init(struct state *st, const struct config *cfg, struct bmc *const *bmcs,
 	       const struct state_events *events);
 void state_free(struct state *st);
 
 /*
- * Merge a poller snapshot of BMC `index` read at `now` (monotonic seconds).
- * A snapshot read before the BMC's latest write is stale and ignored (returns false).
+ * After a reload: dst (a BMC of a new state whose configuration entry is
+ * unchanged) takes over what src published and counted: reachability, rows,
+ * identify, counters.
  */
-bool state_apply_snapshot(struct state *st, size_t index, const struct bmc_snapshot *snap,
+void state_adopt(struct state_bmc *dst, const struct state_bmc *src);
+
+/* Merge a refresh snapshot of the BMC at `pos` read at `now` (monotonic seconds); counts it. */
+void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapshot *snap,
 			  double now);
 
 /* Record a channel as read back after a SET of ours; reports channel_changed(external=false). */
-void state_apply_readback(struct state *st, size_t index, uint8_t channel,
+void state_apply_readback(struct state *st, size_t pos, uint8_t channel,
 			  const struct lanconf *lan, double now);
 
-struct state_bmc *state_find_bmc(struct state *st, long bmc_index /* 1-based */);
+/* The BMC whose ipmiBmcIndex is bmc_index, or NULL. */
+struct state_bmc *state_find_bmc(struct state *st, long bmc_index);
+/* The first BMC whose ipmiBmcIndex is >= bmc_index, or NULL (GETNEXT). */
+struct state_bmc *state_bmc_at_or_after(struct state *st, unsigned long bmc_index);
 struct bmc_channel *state_find_channel(struct state_bmc *b, long channel);
+/* The first channel whose number is > after (0: the first), or NULL. */
+struct bmc_channel *state_channel_after(struct state_bmc *b, unsigned long after);
 
 /* Seconds of a timed identify left at `now`, 0..255 (0 while forced on: see identify_force). */
 unsigned state_identify_remaining(const struct state_bmc *b, double now);

@@ -1,0 +1,385 @@
+/*
+ * The LAN configuration parameters of IPMI 2.0 section 23.2 that the model
+ * holds: one row per field (selector, typed getter, decode, encode), serving
+ * reads, writes, verification and log text; and the store through which
+ * lantxn.c runs its transaction on a real BMC.
+ */
+#include "bmc_private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "lantxn.h"
+#include "log.h"
+
+#define BMC_SLOWCOMMIT_PAUSE_MS 1000u
+
+typedef int (*lan_get_fn)(ipmi_ctx_t ctx, uint8_t channel, uint8_t get_parameter,
+			  uint8_t set_selector, uint8_t block_selector, fiid_obj_t rs);
+typedef bool (*lan_decode_fn)(fiid_obj_t rs, struct lanconf *lan);
+typedef int (*lan_encode_fn)(ipmi_ctx_t ctx, uint8_t channel, const struct lanconf *v,
+			     fiid_obj_t rs);
+
+struct lan_param {
+	unsigned field; /* LANCONF_F_* */
+	uint8_t selector;
+	lan_get_fn get;
+	fiid_field_t *tmpl;
+	lan_decode_fn decode;
+	lan_encode_fn encode; /* NULL: read-only */
+};
+
+static bool get_bytes(fiid_obj_t rs, const char *field, uint8_t *buf, unsigned len)
+{
+	return fiid_obj_get_data(rs, field, buf, len) == (int)len;
+}
+
+static bool get_uint(fiid_obj_t rs, const char *field, uint64_t *v)
+{
+	return fiid_obj_get(rs, field, v) == 1;
+}
+
+/*
+ * The typed setters take an IPv4 address as an integer that fiid packs into
+ * the request least significant byte first (whatever the host's byte order):
+ * the first dotted octet must be bits 0-7. Verified against `ipmitool lan print`.
+ */
+static uint32_t ipv4_to_fiid(const uint8_t a[4])
+{
+	return (uint32_t)a[0] | (uint32_t)a[1] << 8 | (uint32_t)a[2] << 16 | (uint32_t)a[3] << 24;
+}
+
+static bool decode_source(fiid_obj_t rs, struct lanconf *lan)
+{
+	uint64_t v = 0;
+
+	if (!get_uint(rs, "ip_address_source", &v))
+		return false;
+	lan->ip_source = (uint8_t)v;
+	return true;
+}
+
+static int encode_source(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_obj_t rs)
+{
+	return ipmi_cmd_set_lan_configuration_parameters_ip_address_source(ctx, ch, v->ip_source,
+									   rs);
+}
+
+static bool decode_ip(fiid_obj_t rs, struct lanconf *lan)
+{
+	return get_bytes(rs, "ip_address", lan->ip, sizeof(lan->ip));
+}
+
+static int encode_ip(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_obj_t rs)
+{
+	return ipmi_cmd_set_lan_configuration_parameters_ip_address(ctx, ch, ipv4_to_fiid(v->ip),
+								    rs);
+}
+
+static bool decode_netmask(fiid_obj_t rs, struct lanconf *lan)
+{
+	return get_bytes(rs, "subnet_mask", lan->netmask, sizeof(lan->netmask));
+}
+
+static int encode_netmask(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_obj_t rs)
+{
+	return ipmi_cmd_set_lan_configuration_parameters_subnet_mask(ctx, ch,
+								     ipv4_to_fiid(v->netmask), rs);
+}
+
+static bool decode_gateway(fiid_obj_t rs, struct lanconf *lan)
+{
+	return get_bytes(rs, "ip_address", lan->gateway, sizeof(lan->gateway));
+}
+
+static int encode_gateway(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_obj_t rs)
+{
+	return ipmi_cmd_set_lan_configuration_parameters_default_gateway_address(
+	    ctx, ch, ipv4_to_fiid(v->gateway), rs);
+}
+
+static bool decode_mac(fiid_obj_t rs, struct lanconf *lan)
+{
+	return get_bytes(rs, "mac_address", lan->mac, sizeof(lan->mac));
+}
+
+static bool decode_vlan_id(fiid_obj_t rs, struct lanconf *lan)
+{
+	uint64_t v = 0, enable = 0;
+
+	if (!get_uint(rs, "vlan_id", &v) || !get_uint(rs, "vlan_id_enable", &enable))
+		return false;
+	/* A disabled VLAN keeps its old ID on many BMCs; the model says "off" as 0. */
+	lan->vlan_id = enable ? (uint16_t)v : 0;
+	return true;
+}
+
+static int encode_vlan_id(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_obj_t rs)
+{
+	/* ID and enable bit are one parameter: VLAN 0 is written as "disabled". */
+	return ipmi_cmd_set_lan_configuration_parameters_vlan_id(ctx, ch, v->vlan_id,
+								 v->vlan_id != 0, rs);
+}
+
+static bool decode_vlan_priority(fiid_obj_t rs, struct lanconf *lan)
+{
+	uint64_t v = 0;
+
+	if (!get_uint(rs, "vlan_priority", &v))
+		return false;
+	lan->vlan_priority = (uint8_t)v;
+	return true;
+}
+
+static int encode_vlan_priority(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v,
+				fiid_obj_t rs)
+{
+	return ipmi_cmd_set_lan_configuration_parameters_vlan_priority(ctx, ch, v->vlan_priority,
+								       rs);
+}
+
+/* In field order, which is also the write order. */
+static const struct lan_param lan_params[] = {
+    {LANCONF_F_SOURCE, IPMI_LAN_CONFIGURATION_PARAMETER_IP_ADDRESS_SOURCE,
+     ipmi_cmd_get_lan_configuration_parameters_ip_address_source,
+     tmpl_cmd_get_lan_configuration_parameters_ip_address_source_rs, decode_source,
+     encode_source},
+    {LANCONF_F_IP, IPMI_LAN_CONFIGURATION_PARAMETER_IP_ADDRESS,
+     ipmi_cmd_get_lan_configuration_parameters_ip_address,
+     tmpl_cmd_get_lan_configuration_parameters_ip_address_rs, decode_ip, encode_ip},
+    {LANCONF_F_NETMASK, IPMI_LAN_CONFIGURATION_PARAMETER_SUBNET_MASK,
+     ipmi_cmd_get_lan_configuration_parameters_subnet_mask,
+     tmpl_cmd_get_lan_configuration_parameters_subnet_mask_rs, decode_netmask, encode_netmask},
+    {LANCONF_F_GATEWAY, IPMI_LAN_CONFIGURATION_PARAMETER_DEFAULT_GATEWAY_ADDRESS,
+     ipmi_cmd_get_lan_configuration_parameters_default_gateway_address,
+     tmpl_cmd_get_lan_configuration_parameters_default_gateway_address_rs, decode_gateway,
+     encode_gateway},
+    {LANCONF_F_VLAN_ID, IPMI_LAN_CONFIGURATION_PARAMETER_VLAN_ID,
+     ipmi_cmd_get_lan_configuration_parameters_vlan_id,
+     tmpl_cmd_get_lan_configuration_parameters_vlan_id_rs, decode_vlan_id, encode_vlan_id},
+    {LANCONF_F_VLAN_PRIORITY, IPMI_LAN_CONFIGURATION_PARAMETER_VLAN_PRIORITY,
+     ipmi_cmd_get_lan_configuration_parameters_vlan_priority,
+     tmpl_cmd_get_lan_configuration_parameters_vlan_priority_rs, decode_vlan_priority,
+     encode_vlan_priority},
+    {LANCONF_F_MAC, IPMI_LAN_CONFIGURATION_PARAMETER_MAC_ADDRESS,
+     ipmi_cmd_get_lan_configuration_parameters_mac_address,
+     tmpl_cmd_get_lan_configuration_parameters_mac_address_rs, decode_mac, NULL},
+};
+#define NPARAMS (sizeof(lan_params) / sizeof(lan_params[0]))
+
+static const struct lan_param *param_of(unsigned field)
+{
+	for (size_t i = 0; i < NPARAMS; i++)
+		if (lan_params[i].field == field)
+			return &lan_params[i];
+	return NULL;
+}
+
+/*
+ * Read one parameter into the model. A parameter the BMC does not implement
+ * (cc 0x80) is not an error: the field reads as zero (many BMCs have no VLAN).
+ */
+static enum bmc_status read_param(struct bmc *b, uint8_t channel, const struct lan_param *p,
+				  struct lanconf *lan, char *err, size_t errlen)
+{
+	enum bmc_status st;
+	fiid_obj_t rs;
+	char what[96];
+	uint8_t cc = 0;
+	int rc;
+
+	rs = fiid_obj_create(p->tmpl);
+	if (!rs) {
+		bmc_set_err(err, errlen, "Get LAN parameter: out of memory");
+		return BMC_FAILED;
+	}
+	snprintf(what, sizeof(what), "Get LAN parameter %u (%s) on channel %u", p->selector,
+		 lanconf_field_name(p->field), channel);
+	rc = p->get(b->ctx, channel, IPMI_GET_LAN_PARAMETER,
+		    IPMI_LAN_CONFIGURATION_PARAMETERS_NO_SET_SELECTOR,
+		    IPMI_LAN_CONFIGURATION_PARAMETERS_NO_BLOCK_SELECTOR, rs);
+	st = bmc_cmd_result(b, rc, rs, what, false, &cc, err, errlen);
+	if (st == BMC_OK && !p->decode(rs, lan)) {
+		bmc_set_err(err, errlen, "%s: malformed reply", what);
+		st = BMC_FAILED;
+	} else if (st != BMC_OK && cc == LANTXN_CC_PARAM_UNSUPPORTED) {
+		log_debug("bmc %s: channel %u has no %s", b->cfg->name, channel,
+			  lanconf_field_name(p->field));
+		st = BMC_OK;
+	}
+	fiid_obj_destroy(rs);
+	return st;
+}
+
+enum bmc_status bmc_lan_read(struct bmc *b, uint8_t channel, unsigned fields, struct lanconf *lan,
+			     char *err, size_t errlen)
+{
+	log_debug("bmc %s: reading LAN channel %u", b->cfg->name, channel);
+	for (size_t i = 0; i < NPARAMS; i++) {
+		enum bmc_status st;
+		struct lanconf one;
+
+		if (!(fields & lan_params[i].field))
+			continue;
+		/* A parameter the BMC lacks reads as zero, not as what *lan held. */
+		memset(&one, 0, sizeof(one));
+		st = read_param(b, channel, &lan_params[i], &one, err, errlen);
+		if (st != BMC_OK)
+			return st;
+		lanconf_copy_fields(lan, &one, lan_params[i].field);
+	}
+	return BMC_OK;
+}
+
+/* ---------------------------------------------------- the lantxn store -- */
+
+static enum bmc_status store_write(void *ctx, uint8_t channel, unsigned field,
+				   const struct lanconf *v, char *err, size_t errlen)
+{
+	struct bmc *b = ctx;
+	const struct lan_param *p = param_of(field);
+	enum bmc_status st;
+	fiid_obj_t rs;
+	char what[96];
+	int rc;
+
+	if (!p || !p->encode) {
+		bmc_set_err(err, errlen, "%s cannot be written", lanconf_field_name(field));
+		return BMC_READ_ONLY;
+	}
+	rs = fiid_obj_create(tmpl_cmd_set_lan_configuration_parameters_rs);
+	if (!rs) {
+		bmc_set_err(err, errlen, "Set LAN parameter: out of memory");
+		return BMC_FAILED;
+	}
+	snprintf(what, sizeof(what), "Set LAN parameter %s on channel %u", lanconf_field_name(field),
+		 channel);
+	log_debug("bmc %s: %s", b->cfg->name, what);
+	rc = p->encode(b->ctx, channel, v, rs);
+	st = bmc_cmd_result(b, rc, rs, what, false, NULL, err, errlen);
+	fiid_obj_destroy(rs);
+	return st;
+}
+
+static const char *sip_state_name(uint8_t state)
+{
+	switch (state) {
+	case LANTXN_SET_IN_PROGRESS:
+		return "set in progress";
+	case LANTXN_COMMIT_WRITE:
+		return "commit write";
+	default:
+		return "set complete";
+	}
+}
+
+static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t state,
+					     uint8_t *cc, char *err, size_t errlen)
+{
+	struct bmc *b = ctx;
+	enum bmc_status st;
+	fiid_obj_t rs;
+	char what[96];
+	int rc;
+
+	rs = fiid_obj_create(tmpl_cmd_set_lan_configuration_parameters_rs);
+	if (!rs) {
+		bmc_set_err(err, errlen, "Set In Progress: out of memory");
+		return BMC_FAILED;
+	}
+	snprintf(what, sizeof(what), "Set In Progress (%s) on channel %u", sip_state_name(state),
+		 channel);
+	log_debug("bmc %s: %s", b->cfg->name, what);
+	rc = ipmi_cmd_set_lan_configuration_parameters_set_in_progress(b->ctx, channel, state, rs);
+	st = bmc_cmd_result(b, rc, rs, what, false, cc, err, errlen);
+	fiid_obj_destroy(rs);
+	return st;
+}
+
+static enum bmc_status store_read(void *ctx, uint8_t channel, unsigned fields,
+				  struct lanconf *out, char *err, size_t errlen)
+{
+	return bmc_lan_read(ctx, channel, fields, out, err, errlen);
+}
+
+static enum bmc_status store_reconnect(void *ctx, char *err, size_t errlen)
+{
+	return bmc_session_ensure(ctx, err, errlen);
+}
+
+/*
+ * slowcommit: give the BMC time between LAN parameter writes. The pause stays
+ * below half the session timeout, as libfreeipmi drops a session idle for
+ * longer (see bmc_enter()).
+ */
+static void store_pause(void *ctx)
+{
+	struct bmc *b = ctx;
+	unsigned ms = BMC_SLOWCOMMIT_PAUSE_MS;
+	struct timespec ts;
+
+	if (!(b->cfg->agent_workarounds & CONFIG_AGENT_WA_SLOWCOMMIT))
+		return;
+	if (ms > b->cfg->timeout_ms / 2)
+		ms = b->cfg->timeout_ms / 2;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static bool store_expired(void *ctx)
+{
+	struct bmc *b = ctx;
+
+	return b->deadline > 0 && bmc_monotonic() >= b->deadline;
+}
+
+void bmc_remember_restore(struct bmc *b, uint8_t channel, const struct lanconf *target,
+			  unsigned fields)
+{
+	struct bmc_restore *r;
+
+	if (!lanconf_channel_is_valid(channel) || !(fields & LANCONF_F_WRITABLE))
+		return;
+	r = &b->restore[channel];
+	r->active = true;
+	r->fields = fields & LANCONF_F_WRITABLE;
+	r->target = *target;
+	log_notice("bmc %s: channel %u will be checked and restored once the BMC answers again",
+		   b->cfg->name, channel);
+}
+
+enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanconf *from,
+			      const struct lanconf *to, unsigned fields, struct lanconf *readback,
+			      bool *readback_ok, char *err, size_t errlen)
+{
+	const struct lantxn_store store = {
+	    .ctx = b,
+	    .name = b->cfg->name,
+	    .set_in_progress = store_set_in_progress,
+	    .write = store_write,
+	    .read = store_read,
+	    .reconnect = store_reconnect,
+	    .pause = store_pause,
+	    .expired = store_expired,
+	    .stale_locks = &b->stale_locks,
+	};
+	char desc[256];
+	enum bmc_status st;
+
+	bmc_enter(b);
+	lanconf_describe(to, fields & LANCONF_F_WRITABLE, desc, sizeof(desc));
+	log_debug("bmc %s: channel %u: applying %s", b->cfg->name, channel, desc);
+	st = lantxn_apply(&store, channel, from, to, fields, readback, readback_ok, err, errlen);
+	if (st != BMC_OK)
+		log_warn("bmc %s: channel %u: change failed (%s): %s", b->cfg->name, channel,
+			 bmc_status_name(st), err);
+	/* Whether the BMC kept part of it is not known: look again when it answers. */
+	if (st == BMC_UNDO_FAILED || st == BMC_UNREACHABLE)
+		bmc_remember_restore(b, channel, from, fields);
+	bmc_leave(b);
+	return st;
+}

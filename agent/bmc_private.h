@@ -1,0 +1,83 @@
+/*
+ * bmc_private: what every piece of the BMC side shares (bmc_session.c,
+ * bmc_lan.c, bmc_read.c, bmc_user.c) and nothing else includes: the struct
+ * bmc itself, the session calls and the one judge of a command's result.
+ * The pieces include this header and bmc.h, never each other.
+ */
+#ifndef IPMI_AGENTX_BMC_PRIVATE_H
+#define IPMI_AGENTX_BMC_PRIVATE_H
+
+#include <freeipmi/freeipmi.h>
+
+#include "bmc.h"
+
+/* A change that must be undone once the BMC answers again (bmc_remember_restore). */
+struct bmc_restore {
+	bool active;
+	unsigned fields;
+	struct lanconf target;
+};
+
+struct bmc {
+	const struct config_bmc *cfg;
+	ipmi_ctx_t ctx;
+	bool open;
+	char *password;		 /* the login password in use; private copy, NULL = none */
+	char *previous_password; /* before the last proven change of our own password */
+	bool previous_valid;	 /* previous_password holds an undo (NULL = no password) */
+	double last_io;		 /* monotonic seconds at the end of the last call */
+	double deadline;	 /* bmc_set_deadline(); 0 = none */
+	bool channels_known;
+	size_t nchannels;
+	uint8_t channels[CONFIG_MAX_CHANNELS];
+	bool session_user_known;
+	bool session_user_is;
+	/* Set when a login failed during the current call: one try per call bounds its time. */
+	bool open_failed;
+	char open_error[BMC_ERROR_MAX];
+	uint16_t stale_locks;		  /* channels whose set-in-progress we may have left taken */
+	bool inband_probed;		  /* ipmi_ctx_find_inband ran once */
+	ipmi_driver_type_t inband_driver; /* what it (or a later open) found */
+	struct bmc_restore restore[LANCONF_CHANNEL_MAX + 1]; /* by channel number */
+};
+
+void bmc_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+double bmc_monotonic(void);
+
+/* Every public call starts here: one login try per call, idle sessions dropped. */
+void bmc_enter(struct bmc *b);
+/* ... and ends here. */
+void bmc_leave(struct bmc *b);
+
+enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen);
+void bmc_session_close(struct bmc *b);
+/*
+ * Open a second, short session with `password` instead of the agent's own:
+ * BMC_OK when the BMC accepts the login. Used to prove a password.
+ */
+enum bmc_status bmc_session_try_login(struct bmc *b, const char *password, char *err,
+				      size_t errlen);
+
+/*
+ * Judge the result of one libfreeipmi command. A reply with a non-zero
+ * completion code leaves the session alone; anything else (no reply, a
+ * broken session, a local error) closes it so the next call reconnects.
+ * invalid_is_unsupported: cc 0xCC means "no such feature" (identify).
+ */
+enum bmc_status bmc_cmd_result(struct bmc *b, int rc, fiid_obj_t rs, const char *what,
+			       bool invalid_is_unsupported, uint8_t *cc_out, char *err,
+			       size_t errlen);
+/* The same for a raw reply's completion code byte. */
+enum bmc_status bmc_status_from_cc(uint8_t cc, bool invalid_is_unsupported);
+const char *bmc_cc_name(uint8_t cmd, uint8_t cc);
+
+/* bmc_lan.c: read `fields` of a channel into *lan (other fields untouched). */
+enum bmc_status bmc_lan_read(struct bmc *b, uint8_t channel, unsigned fields, struct lanconf *lan,
+			     char *err, size_t errlen);
+
+/* Secrets: copies and frees that wipe. */
+char *bmc_password_copy(const char *pw, size_t len);
+void bmc_password_free(char *p);
+
+#endif

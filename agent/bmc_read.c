@@ -1,0 +1,206 @@
+/*
+ * Snapshots of a BMC: device info, the LAN channels (discovered once) and
+ * their configuration; and the check that puts back a change a failed SET
+ * may have left behind.
+ */
+#include "bmc_private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lantxn.h"
+#include "log.h"
+
+/* Channels probed for LAN: the range lanconf.h gives (no alias, IPMB or system interface). */
+#define BMC_CHANNEL_FIRST LANCONF_CHANNEL_MIN
+#define BMC_CHANNEL_LAST LANCONF_CHANNEL_MAX
+
+static enum bmc_status read_info(struct bmc *b, struct bmc_info *info, char *err, size_t errlen)
+{
+	enum bmc_status st = BMC_FAILED;
+	fiid_obj_t rs = NULL;
+	uint64_t manuf = 0, product = 0, major = 0, minor = 0, v_major = 0, v_minor = 0;
+	int rc;
+
+	rs = fiid_obj_create(tmpl_cmd_get_device_id_rs);
+	if (!rs) {
+		bmc_set_err(err, errlen, "Get Device ID: out of memory");
+		goto cleanup;
+	}
+	log_debug("bmc %s: Get Device ID", b->cfg->name);
+	rc = ipmi_cmd_get_device_id(b->ctx, rs);
+	st = bmc_cmd_result(b, rc, rs, "Get Device ID", false, NULL, err, errlen);
+	if (st != BMC_OK)
+		goto cleanup;
+	if (fiid_obj_get(rs, "manufacturer_id.id", &manuf) != 1 ||
+	    fiid_obj_get(rs, "product_id", &product) != 1 ||
+	    fiid_obj_get(rs, "firmware_revision1.major_revision", &major) != 1 ||
+	    fiid_obj_get(rs, "firmware_revision2.minor_revision", &minor) != 1 ||
+	    fiid_obj_get(rs, "ipmi_version_major", &v_major) != 1 ||
+	    fiid_obj_get(rs, "ipmi_version_minor", &v_minor) != 1) {
+		bmc_set_err(err, errlen, "Get Device ID: malformed reply");
+		st = BMC_FAILED;
+		goto cleanup;
+	}
+	info->manufacturer_id = (uint32_t)manuf;
+	info->product_id = (uint16_t)product;
+	/* The minor firmware revision is two BCD digits: 0x05 is "05", so print it in hex. */
+	snprintf(info->firmware, sizeof(info->firmware), "%u.%02x", (unsigned)major,
+		 (unsigned)minor);
+	snprintf(info->ipmi_version, sizeof(info->ipmi_version), "%u.%u", (unsigned)v_major,
+		 (unsigned)v_minor);
+cleanup:
+	fiid_obj_destroy(rs);
+	return st;
+}
+
+/*
+ * Is `channel` a LAN channel with LAN configuration parameters? Those
+ * (IPMI 2.0 section 23) are specified for 802.3 LAN channels only; "Other LAN"
+ * (0x06) is some other medium whose configuration the spec does not define,
+ * so it is left out. A channel that does not exist answers with a completion
+ * code (ipmi_sim: 0xCB): not LAN.
+ */
+static enum bmc_status probe_channel(struct bmc *b, uint8_t channel, bool *is_lan, char *err,
+				     size_t errlen)
+{
+	enum bmc_status st = BMC_FAILED;
+	fiid_obj_t rs = NULL;
+	uint64_t medium = 0;
+	char what[64];
+	uint8_t cc = 0;
+	int rc;
+
+	*is_lan = false;
+	rs = fiid_obj_create(tmpl_cmd_get_channel_info_rs);
+	if (!rs) {
+		bmc_set_err(err, errlen, "Get Channel Info: out of memory");
+		goto cleanup;
+	}
+	snprintf(what, sizeof(what), "Get Channel Info for channel %u", channel);
+	rc = ipmi_cmd_get_channel_info(b->ctx, channel, rs);
+	st = bmc_cmd_result(b, rc, rs, what, false, &cc, err, errlen);
+	if (st != BMC_OK) {
+		if (cc != 0)
+			st = BMC_OK; /* no such channel */
+		goto cleanup;
+	}
+	if (fiid_obj_get(rs, "channel_medium_type", &medium) == 1)
+		*is_lan = medium == IPMI_CHANNEL_MEDIUM_TYPE_LAN_802_3;
+	log_debug("bmc %s: channel %u medium type 0x%02x%s", b->cfg->name, channel,
+		  (unsigned)medium, *is_lan ? " (802.3 LAN)" : "");
+cleanup:
+	fiid_obj_destroy(rs);
+	return st;
+}
+
+static enum bmc_status discover_channels(struct bmc *b, char *err, size_t errlen)
+{
+	uint8_t found[CONFIG_MAX_CHANNELS];
+	size_t n = 0;
+
+	for (unsigned ch = BMC_CHANNEL_FIRST; ch <= BMC_CHANNEL_LAST; ch++) {
+		bool is_lan;
+		enum bmc_status st = probe_channel(b, (uint8_t)ch, &is_lan, err, errlen);
+
+		if (st != BMC_OK)
+			return st;
+		if (is_lan && n < CONFIG_MAX_CHANNELS)
+			found[n++] = (uint8_t)ch;
+	}
+	memcpy(b->channels, found, n);
+	b->nchannels = n;
+	b->channels_known = true;
+	if (n == 0)
+		log_warn("bmc %s: no 802.3 LAN channel found", b->cfg->name);
+	else
+		log_info("bmc %s: %zu LAN channel(s) found, first %u", b->cfg->name, n,
+			 b->channels[0]);
+	return BMC_OK;
+}
+
+static enum bmc_status ensure_channels(struct bmc *b, char *err, size_t errlen)
+{
+	if (b->channels_known)
+		return BMC_OK;
+	if (b->cfg->channels_auto)
+		return discover_channels(b, err, errlen);
+	b->nchannels = b->cfg->nchannels;
+	memcpy(b->channels, b->cfg->channels, b->nchannels);
+	b->channels_known = true;
+	return BMC_OK;
+}
+
+/*
+ * A change a failed SET may have left: the BMC answers again, so compare and,
+ * where it holds the new values after all, write the old ones back. The
+ * record goes when the channel is as it must be; it stays while the BMC
+ * cannot be asked or refuses.
+ */
+static void reconcile_channel(struct bmc *b, struct bmc_channel *ch)
+{
+	struct bmc_restore *r = &b->restore[ch->number];
+	char err[BMC_ERROR_MAX] = "", names[128];
+	struct lanconf rb;
+	bool rb_ok = false;
+	unsigned diff;
+
+	if (!r->active)
+		return;
+	diff = lanconf_diff(&ch->lan, &r->target) & r->fields;
+	if (!diff) {
+		log_info("bmc %s: channel %u holds its previous configuration: nothing to restore",
+			 b->cfg->name, ch->number);
+		r->active = false;
+		return;
+	}
+	lantxn_describe_fields(diff, names, sizeof(names));
+	log_warn("bmc %s: channel %u took a failed SET after all (%s); restoring the previous "
+		 "values",
+		 b->cfg->name, ch->number, names);
+	r->active = false;
+	if (bmc_apply_lan(b, ch->number, &ch->lan, &r->target, diff, &rb, &rb_ok, err,
+			  sizeof(err)) == BMC_OK) {
+		log_notice("bmc %s: channel %u restored", b->cfg->name, ch->number);
+		ch->lan = rb;
+	} else if (rb_ok) {
+		ch->lan = rb;
+	}
+}
+
+enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
+{
+	enum bmc_status st;
+
+	memset(out, 0, sizeof(*out));
+	bmc_enter(b);
+	st = bmc_session_ensure(b, out->error, sizeof(out->error));
+	if (st == BMC_OK)
+		st = read_info(b, &out->info, out->error, sizeof(out->error));
+	if (st == BMC_OK)
+		st = ensure_channels(b, out->error, sizeof(out->error));
+	for (size_t i = 0; st == BMC_OK && i < b->nchannels; i++) {
+		out->channels[i].number = b->channels[i];
+		st = bmc_lan_read(b, b->channels[i], LANCONF_F_ALL, &out->channels[i].lan,
+				  out->error, sizeof(out->error));
+		out->nchannels = i + 1;
+	}
+	out->status = st;
+	if (st != BMC_OK) {
+		/* The contract: a failed read leaves no session behind. */
+		bmc_session_close(b);
+		out->nchannels = 0;
+		/* Reachability is logged once per transition by the state; here only detail. */
+		log_debug("bmc %s: read failed (%s): %s", b->cfg->name, bmc_status_name(st),
+			  out->error);
+		bmc_leave(b);
+		return st;
+	}
+	out->error[0] = '\0';
+	bmc_leave(b);
+	for (size_t i = 0; i < out->nchannels; i++)
+		reconcile_channel(b, &out->channels[i]);
+	out->own_user = bmc_password_user_is_session_user(b);
+	out->own_user_known = b->session_user_known;
+	return BMC_OK;
+}

@@ -1,0 +1,449 @@
+#include "bmc_private.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lantxn.h"
+#include "log.h"
+
+/* libfreeipmi refuses a retransmission timeout that is not below the session timeout. */
+#define BMC_RETRANSMIT_MIN_MS 100u
+/* Attempt to write a read-only LAN parameter (Set LAN Configuration Parameters). */
+#define BMC_CC_READ_ONLY 0x82
+
+const char *bmc_status_name(enum bmc_status s)
+{
+	switch (s) {
+	case BMC_OK:
+		return "ok";
+	case BMC_UNREACHABLE:
+		return "unreachable";
+	case BMC_BUSY:
+		return "busy";
+	case BMC_UNSUPPORTED:
+		return "unsupported";
+	case BMC_READ_ONLY:
+		return "read-only";
+	case BMC_INVALID:
+		return "invalid";
+	case BMC_FAILED:
+		return "failed";
+	case BMC_UNDO_FAILED:
+		return "undo-failed";
+	case BMC_VERIFY_FAILED:
+		return "verify-failed";
+	}
+	return "unknown";
+}
+
+void bmc_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+double bmc_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The one place completion codes become outcomes. Identify answers 0xCC when
+ * the BMC has no identify light to drive, so there it means "unsupported".
+ */
+enum bmc_status bmc_status_from_cc(uint8_t cc, bool invalid_is_unsupported)
+{
+	switch (cc) {
+	case IPMI_COMP_CODE_COMMAND_SUCCESS:
+		return BMC_OK;
+	case LANTXN_CC_PARAM_UNSUPPORTED:
+	case IPMI_COMP_CODE_INVALID_COMMAND:
+	case IPMI_COMP_CODE_COMMAND_INVALID_FOR_LUN:
+		return BMC_UNSUPPORTED;
+	case LANTXN_CC_SET_IN_PROGRESS:
+	case IPMI_COMP_CODE_NODE_BUSY:
+		return BMC_BUSY;
+	case BMC_CC_READ_ONLY:
+		return BMC_READ_ONLY;
+	case IPMI_COMP_CODE_INVALID_DATA_FIELD_IN_REQUEST:
+		return invalid_is_unsupported ? BMC_UNSUPPORTED : BMC_INVALID;
+	case IPMI_COMP_CODE_PARAMETER_OUT_OF_RANGE:
+	case IPMI_COMP_CODE_REQUEST_DATA_LENGTH_INVALID:
+	case IPMI_COMP_CODE_REQUEST_DATA_LENGTH_LIMIT_EXCEEDED:
+		return BMC_INVALID;
+	default:
+		return BMC_FAILED;
+	}
+}
+
+/* Completion codes that mean the same for every command (IPMI 2.0, table 5-2). */
+static const struct {
+	uint8_t cc;
+	const char *name;
+} cc_generic[] = {
+    {0xC0, "node busy"},
+    {0xC1, "invalid command"},
+    {0xC2, "invalid command for LUN"},
+    {0xC3, "timeout while processing"},
+    {0xC4, "out of space"},
+    {0xC5, "reservation cancelled"},
+    {0xC6, "request data truncated"},
+    {0xC7, "request data length invalid"},
+    {0xC8, "request data field length limit exceeded"},
+    {0xC9, "parameter out of range"},
+    {0xCA, "cannot return the requested number of bytes"},
+    {0xCB, "requested data not present"},
+    {0xCC, "invalid data field in request"},
+    {0xCD, "command illegal for this sensor or record"},
+    {0xCE, "response could not be provided"},
+    {0xCF, "duplicated request"},
+    {0xD0, "SDR repository in update mode"},
+    {0xD1, "device in firmware update mode"},
+    {0xD2, "BMC initialization in progress"},
+    {0xD3, "destination unavailable"},
+    {0xD4, "insufficient privilege level"},
+    {0xD5, "not supported in present state"},
+    {0xD6, "sub-function disabled"},
+    {0xFF, "unspecified error"},
+};
+
+static const char *cc_generic_name(uint8_t cc)
+{
+	for (size_t i = 0; i < sizeof(cc_generic) / sizeof(cc_generic[0]); i++)
+		if (cc_generic[i].cc == cc)
+			return cc_generic[i].name;
+	return NULL;
+}
+
+/* Codes 0x80..0xBE mean something different for every command. */
+const char *bmc_cc_name(uint8_t cmd, uint8_t cc)
+{
+	const char *s = cc_generic_name(cc);
+
+	if (s)
+		return s;
+	if (cmd == IPMI_CMD_SET_LAN_CONFIGURATION_PARAMETERS ||
+	    cmd == IPMI_CMD_GET_LAN_CONFIGURATION_PARAMETERS) {
+		switch (cc) {
+		case LANTXN_CC_PARAM_UNSUPPORTED:
+			return "parameter not supported";
+		case LANTXN_CC_SET_IN_PROGRESS:
+			return "set already in progress";
+		case BMC_CC_READ_ONLY:
+			return "read-only parameter";
+		default:
+			break;
+		}
+	}
+	return (cc >= 0x80 && cc <= 0xBE) ? "command-specific error" : "unknown code";
+}
+
+void bmc_session_close(struct bmc *b)
+{
+	if (!b->open)
+		return;
+	log_debug("bmc %s: closing the session", b->cfg->name);
+	ipmi_ctx_close(b->ctx);
+	b->open = false;
+}
+
+enum bmc_status bmc_cmd_result(struct bmc *b, int rc, fiid_obj_t rs, const char *what,
+			       bool invalid_is_unsupported, uint8_t *cc_out, char *err,
+			       size_t errlen)
+{
+	uint64_t cc = 0, cmd = 0;
+
+	if (cc_out)
+		*cc_out = 0;
+	if (rc >= 0)
+		return BMC_OK;
+	if (rs && fiid_obj_get(rs, "comp_code", &cc) == 1 && cc != 0) {
+		fiid_obj_get(rs, "cmd", &cmd);
+		if (cc_out)
+			*cc_out = (uint8_t)cc;
+		bmc_set_err(err, errlen, "%s: completion code 0x%02x (%s)", what, (unsigned)cc,
+			    bmc_cc_name((uint8_t)cmd, (uint8_t)cc));
+		return bmc_status_from_cc((uint8_t)cc, invalid_is_unsupported);
+	}
+	bmc_set_err(err, errlen, "%s: %s", what, ipmi_ctx_errormsg(b->ctx));
+	bmc_session_close(b);
+	return BMC_UNREACHABLE;
+}
+
+static uint8_t privilege_level(enum config_privilege p)
+{
+	switch (p) {
+	case CONFIG_PRIV_USER:
+		return IPMI_PRIVILEGE_LEVEL_USER;
+	case CONFIG_PRIV_OPERATOR:
+		return IPMI_PRIVILEGE_LEVEL_OPERATOR;
+	case CONFIG_PRIV_ADMIN:
+	default:
+		return IPMI_PRIVILEGE_LEVEL_ADMIN;
+	}
+}
+
+/*
+ * Retransmit well inside the session timeout so a lost UDP datagram costs a
+ * fraction of it, yet far above a BMC's answer time (ipmi_sim takes ~10 ms for
+ * a LAN parameter it gets from its lan_config_program). ipmi_sim also answers
+ * the first IPMI 1.5 Set Session Privilege with a sequence number libfreeipmi
+ * drops, so every IPMI 1.5 login there costs one retransmission: 250 ms at the
+ * default 2000 ms timeout.
+ */
+static unsigned retransmission_ms(unsigned timeout_ms)
+{
+	unsigned r = timeout_ms / 8;
+
+	if (r < BMC_RETRANSMIT_MIN_MS)
+		r = BMC_RETRANSMIT_MIN_MS;
+	if (r >= timeout_ms)
+		r = timeout_ms / 2;
+	return r;
+}
+
+/*
+ * The full in-band probe (ipmi_ctx_find_inband) leaks memory in libfreeipmi's
+ * ACPI/SMBIOS locate code on every call that finds nothing, and a poller
+ * retries forever. So probe fully once, remember the driver it found, and
+ * afterwards try only that driver, or the Linux ipmi_devintf driver
+ * (/dev/ipmi0, which has no locate step) while nothing was ever found.
+ */
+static enum bmc_status open_inband(struct bmc *b, char *err, size_t errlen)
+{
+	ipmi_driver_type_t driver = b->inband_driver;
+	int rc;
+
+	if (driver == IPMI_DEVICE_UNKNOWN && !b->inband_probed) {
+		log_debug("bmc %s: probing for an in-band IPMI device", b->cfg->name);
+		b->inband_probed = true;
+		rc = ipmi_ctx_find_inband(b->ctx, &driver, 0, 0, 0, NULL, b->cfg->workaround_flags,
+					  IPMI_FLAGS_DEFAULT);
+		if (rc == 1) {
+			b->inband_driver = driver;
+			return BMC_OK;
+		}
+	} else {
+		if (driver == IPMI_DEVICE_UNKNOWN)
+			driver = IPMI_DEVICE_OPENIPMI;
+		log_debug("bmc %s: opening in-band IPMI driver %d", b->cfg->name, (int)driver);
+		if (ipmi_ctx_open_inband(b->ctx, driver, 0, 0, 0, NULL, b->cfg->workaround_flags,
+					 IPMI_FLAGS_DEFAULT) == 0) {
+			b->inband_driver = driver;
+			return BMC_OK;
+		}
+		rc = ipmi_ctx_errnum(b->ctx) == IPMI_ERR_DEVICE_NOT_FOUND ? 0 : -1;
+	}
+	if (rc == 0)
+		bmc_set_err(err, errlen, "no in-band IPMI device found");
+	else
+		bmc_set_err(err, errlen, "%s opening the in-band IPMI device",
+			    ipmi_ctx_errormsg(b->ctx));
+	return BMC_UNREACHABLE;
+}
+
+/*
+ * One out-of-band login on ctx with `password` (the agent's own, or one to
+ * prove). IPMI 1.5 authenticates with at most 16 bytes.
+ */
+static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *password, char *err,
+				size_t errlen)
+{
+	const struct config_bmc *c = b->cfg;
+	char host[300];
+	int rc;
+
+	/* libfreeipmi takes the port as "host:port" (IPv4 or a name only). */
+	snprintf(host, sizeof(host), "%s:%u", c->host ? c->host : "", (unsigned)c->port);
+	if (c->driver == CONFIG_DRIVER_LAN && password &&
+	    strlen(password) > IPMI_1_5_MAX_PASSWORD_LENGTH) {
+		bmc_set_err(err, errlen,
+			    "password longer than %d characters: IPMI 1.5 cannot use it",
+			    IPMI_1_5_MAX_PASSWORD_LENGTH);
+		return BMC_UNREACHABLE;
+	}
+	log_debug("bmc %s: opening %s session to %s as %s", c->name, config_driver_name(c->driver),
+		  host, c->username ? c->username : "(null user)");
+	if (c->driver == CONFIG_DRIVER_LAN)
+		rc = ipmi_ctx_open_outofband(
+		    ctx, host, c->username, password, IPMI_AUTHENTICATION_TYPE_MD5,
+		    privilege_level(c->privilege), c->timeout_ms, retransmission_ms(c->timeout_ms),
+		    c->workaround_flags, IPMI_FLAGS_DEFAULT);
+	else
+		rc = ipmi_ctx_open_outofband_2_0(ctx, host, c->username, password, NULL, 0,
+						 privilege_level(c->privilege), c->cipher_suite,
+						 c->timeout_ms, retransmission_ms(c->timeout_ms),
+						 c->workaround_flags, IPMI_FLAGS_DEFAULT);
+	if (rc == 0)
+		return BMC_OK;
+	bmc_set_err(err, errlen, "%s connecting to %s", ipmi_ctx_errormsg(ctx), host);
+	return BMC_UNREACHABLE;
+}
+
+enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen)
+{
+	enum bmc_status st;
+
+	if (b->open)
+		return BMC_OK;
+	if (b->open_failed) {
+		bmc_set_err(err, errlen, "%s", b->open_error);
+		return BMC_UNREACHABLE;
+	}
+	if (b->cfg->driver == CONFIG_DRIVER_INBAND)
+		st = open_inband(b, b->open_error, sizeof(b->open_error));
+	else
+		st = open_lan(b, b->ctx, b->password, b->open_error, sizeof(b->open_error));
+	if (st == BMC_OK) {
+		b->open = true;
+		log_debug("bmc %s: session open", b->cfg->name);
+	} else {
+		b->open_failed = true;
+		bmc_set_err(err, errlen, "%s", b->open_error);
+	}
+	return st;
+}
+
+enum bmc_status bmc_session_try_login(struct bmc *b, const char *password, char *err,
+				      size_t errlen)
+{
+	enum bmc_status st;
+	ipmi_ctx_t ctx;
+
+	if (b->cfg->driver == CONFIG_DRIVER_INBAND) {
+		bmc_set_err(err, errlen, "an in-band BMC has no login");
+		return BMC_UNSUPPORTED;
+	}
+	ctx = ipmi_ctx_create();
+	if (!ctx) {
+		bmc_set_err(err, errlen, "out of memory");
+		return BMC_FAILED;
+	}
+	st = open_lan(b, ctx, password, err, errlen);
+	if (st == BMC_OK)
+		ipmi_ctx_close(ctx);
+	ipmi_ctx_destroy(ctx);
+	return st;
+}
+
+/*
+ * libfreeipmi counts its session timeout from the last packet received, so a
+ * session idle for longer fails its next command with "session timeout"
+ * without sending anything. Sessions normally end with the BMC's queue
+ * (bmc_idle); one idle for half the timeout all the same is opened afresh.
+ */
+void bmc_enter(struct bmc *b)
+{
+	b->open_failed = false;
+	if (b->open && b->cfg->driver != CONFIG_DRIVER_INBAND &&
+	    (bmc_monotonic() - b->last_io) * 1000.0 >= (double)b->cfg->timeout_ms / 2)
+		bmc_session_close(b);
+}
+
+void bmc_leave(struct bmc *b)
+{
+	b->last_io = bmc_monotonic();
+}
+
+void bmc_idle(struct bmc *b)
+{
+	/* An in-band "session" is a device handle: keeping it costs the BMC nothing. */
+	if (b->cfg->driver != CONFIG_DRIVER_INBAND)
+		bmc_session_close(b);
+}
+
+void bmc_set_config(struct bmc *b, const struct config_bmc *cfg)
+{
+	b->cfg = cfg;
+}
+
+void bmc_set_deadline(struct bmc *b, double deadline)
+{
+	b->deadline = deadline;
+}
+
+static void crypto_init(void)
+{
+	if (ipmi_rmcpplus_init() < 0)
+		log_err("libfreeipmi: cannot initialise the crypto library: %s", strerror(errno));
+}
+
+void bmc_global_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, crypto_init);
+}
+
+char *bmc_password_copy(const char *pw, size_t len)
+{
+	char *p;
+
+	if (!pw)
+		return NULL;
+	p = malloc(len + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, pw, len);
+	p[len] = '\0';
+	return p;
+}
+
+void bmc_password_free(char *p)
+{
+	if (!p)
+		return;
+	explicit_bzero(p, strlen(p));
+	free(p);
+}
+
+struct bmc *bmc_new(const struct config_bmc *cfg)
+{
+	struct bmc *b;
+
+	bmc_global_init();
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->cfg = cfg;
+	b->ctx = ipmi_ctx_create();
+	if (!b->ctx)
+		goto fail;
+	if (cfg->password) {
+		b->password = bmc_password_copy(cfg->password, strlen(cfg->password));
+		if (!b->password)
+			goto fail;
+	}
+	return b;
+fail:
+	if (b->ctx)
+		ipmi_ctx_destroy(b->ctx);
+	bmc_password_free(b->password);
+	free(b);
+	return NULL;
+}
+
+void bmc_free(struct bmc *b)
+{
+	if (!b)
+		return;
+	bmc_session_close(b);
+	ipmi_ctx_destroy(b->ctx);
+	bmc_password_free(b->password);
+	bmc_password_free(b->previous_password);
+	explicit_bzero(b, sizeof(*b));
+	free(b);
+}

@@ -1,0 +1,287 @@
+/*
+ * The BMC's user password and its chassis identify light: BMC-wide, not
+ * per channel.
+ *
+ * A password change is proven before it is called done (IPMI-CHANNEL-MIB,
+ * ipmiBmcPassword): BMCs truncate, refuse or mangle passwords in ways the
+ * Set User Password reply does not tell (ipmi_sim keeps 16 of 20 octets), and
+ * a change of the agent's own login that does not work would lock it out.
+ */
+#include "bmc_private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Set User Password completion codes of the Test Password operation (IPMI 2.0, 22.30). */
+#define BMC_CC_PASSWORD_TEST_FAILED 0x80
+#define BMC_CC_PASSWORD_WRONG_SIZE 0x81
+
+static enum bmc_status read_user_name(struct bmc *b, uint8_t uid, char name[17], char *err,
+				      size_t errlen)
+{
+	enum bmc_status st;
+	fiid_obj_t rs;
+	char what[64];
+	int rc;
+
+	memset(name, 0, 17);
+	rs = fiid_obj_create(tmpl_cmd_get_user_name_rs);
+	if (!rs) {
+		bmc_set_err(err, errlen, "Get User Name: out of memory");
+		return BMC_FAILED;
+	}
+	snprintf(what, sizeof(what), "Get User Name for user %u", uid);
+	rc = ipmi_cmd_get_user_name(b->ctx, uid, rs);
+	st = bmc_cmd_result(b, rc, rs, what, false, NULL, err, errlen);
+	if (st == BMC_OK && fiid_obj_get_data(rs, "user_name", name, IPMI_MAX_USER_NAME_LENGTH) < 0) {
+		bmc_set_err(err, errlen, "%s: malformed reply", what);
+		st = BMC_FAILED;
+	}
+	fiid_obj_destroy(rs);
+	return st;
+}
+
+static bool own_user_of(struct bmc *b)
+{
+	const char *session_name;
+	char name[IPMI_MAX_USER_NAME_LENGTH + 1], err[BMC_ERROR_MAX];
+	bool is;
+
+	if (b->session_user_known)
+		return b->session_user_is;
+	/* In-band access has no login at all. */
+	if (b->cfg->driver == CONFIG_DRIVER_INBAND) {
+		is = false;
+	} else {
+		session_name = b->cfg->username ? b->cfg->username : "";
+		/* The null user logs in as user 1 (IPMI 2.0 section 6.9.1). */
+		if (!session_name[0] && b->cfg->password_user_id == 1) {
+			is = true;
+		} else if (bmc_session_ensure(b, err, sizeof(err)) != BMC_OK ||
+			   read_user_name(b, b->cfg->password_user_id, name, err, sizeof(err)) !=
+			       BMC_OK) {
+			log_warn("bmc %s: cannot tell whether user %u is the agent's own: %s",
+				 b->cfg->name, b->cfg->password_user_id, err);
+			return false; /* not cached: ask again next time */
+		} else {
+			is = strncmp(name, session_name, IPMI_MAX_USER_NAME_LENGTH) == 0;
+		}
+	}
+	b->session_user_known = true;
+	b->session_user_is = is;
+	log_debug("bmc %s: user %u is %sthe session user", b->cfg->name, b->cfg->password_user_id,
+		  is ? "" : "not ");
+	return is;
+}
+
+bool bmc_password_user_is_session_user(struct bmc *b)
+{
+	bool is;
+
+	bmc_enter(b);
+	is = own_user_of(b);
+	bmc_leave(b);
+	return is;
+}
+
+/* One Set User Password request: operation set or test, in the size form len asks for. */
+static enum bmc_status user_password(struct bmc *b, uint8_t operation, const char *pw,
+				     size_t len, uint8_t *cc, char *err, size_t errlen)
+{
+	uint8_t size = len > IPMI_1_5_MAX_PASSWORD_LENGTH ? IPMI_PASSWORD_SIZE_20_BYTES
+							  : IPMI_PASSWORD_SIZE_16_BYTES;
+	const char *opname = operation == IPMI_PASSWORD_OPERATION_TEST_PASSWORD
+				 ? "Test Password"
+				 : "Set User Password";
+	enum bmc_status st;
+	fiid_obj_t rs;
+	char what[64];
+	int rc;
+
+	rs = fiid_obj_create(tmpl_cmd_set_user_password_rs);
+	if (!rs) {
+		bmc_set_err(err, errlen, "%s: out of memory", opname);
+		return BMC_FAILED;
+	}
+	snprintf(what, sizeof(what), "%s for user %u", opname, b->cfg->password_user_id);
+	log_debug("bmc %s: %s (%s form)", b->cfg->name, what,
+		  size == IPMI_PASSWORD_SIZE_20_BYTES ? "20-byte" : "16-byte");
+	rc = ipmi_cmd_set_user_password(b->ctx, b->cfg->password_user_id, size, operation, pw,
+					(unsigned)len, rs);
+	st = bmc_cmd_result(b, rc, rs, what, false, cc, err, errlen);
+	fiid_obj_destroy(rs);
+	return st;
+}
+
+/*
+ * Our own user: log in anew with the new password. When that fails, set the
+ * old one again through the session still open, and check it logs in.
+ */
+static enum bmc_status prove_own(struct bmc *b, const char *pw, size_t len, char *err,
+				 size_t errlen)
+{
+	char why[BMC_ERROR_MAX], again[BMC_ERROR_MAX];
+	const char *old = b->password ? b->password : "";
+	char *copy;
+
+	log_debug("bmc %s: proving the new password of user %u with a new session", b->cfg->name,
+		  b->cfg->password_user_id);
+	if (bmc_session_try_login(b, pw, why, sizeof(why)) == BMC_OK) {
+		copy = bmc_password_copy(pw, len);
+		if (!copy) {
+			bmc_set_err(err, errlen, "out of memory adopting the new password");
+			return BMC_UNDO_FAILED;
+		}
+		bmc_password_free(b->previous_password);
+		b->previous_password = b->password;
+		b->previous_valid = true;
+		b->password = copy;
+		return BMC_OK;
+	}
+	log_warn("bmc %s: the new password of user %u does not work (%s); restoring the previous "
+		 "one",
+		 b->cfg->name, b->cfg->password_user_id, why);
+	if (bmc_session_ensure(b, again, sizeof(again)) != BMC_OK ||
+	    user_password(b, IPMI_PASSWORD_OPERATION_SET_PASSWORD, old, strlen(old), NULL, again,
+			  sizeof(again)) != BMC_OK ||
+	    bmc_session_try_login(b, old, again, sizeof(again)) != BMC_OK) {
+		bmc_set_err(err, errlen,
+			    "the new password of user %u does not work (%s), and the previous one "
+			    "could not be restored: %s",
+			    b->cfg->password_user_id, why, again);
+		return BMC_UNDO_FAILED;
+	}
+	bmc_set_err(err, errlen,
+		    "the new password of user %u does not work (%s); the previous one was "
+		    "restored",
+		    b->cfg->password_user_id, why);
+	log_warn("bmc %s: %s", b->cfg->name, err);
+	return BMC_FAILED;
+}
+
+/* Another user: IPMI's Test Password in the same size form; the old password is unknown. */
+static enum bmc_status prove_other(struct bmc *b, const char *pw, size_t len, char *err,
+				   size_t errlen)
+{
+	char why[BMC_ERROR_MAX];
+	uint8_t cc = 0;
+
+	if (user_password(b, IPMI_PASSWORD_OPERATION_TEST_PASSWORD, pw, len, &cc, why,
+			  sizeof(why)) == BMC_OK)
+		return BMC_OK;
+	bmc_set_err(err, errlen,
+		    "the new password of user %u does not work (%s%s), and the previous one is "
+		    "not known to the agent: it could not be restored",
+		    b->cfg->password_user_id, why,
+		    cc == BMC_CC_PASSWORD_TEST_FAILED || cc == BMC_CC_PASSWORD_WRONG_SIZE
+			? ": Test Password failed"
+			: "");
+	return BMC_UNDO_FAILED;
+}
+
+enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, char *err,
+				    size_t errlen)
+{
+	enum bmc_status st;
+	bool own;
+
+	bmc_enter(b);
+	if (!pw || len == 0 || len > IPMI_2_0_MAX_PASSWORD_LENGTH) {
+		bmc_set_err(err, errlen, "password length %zu outside 1..%d", len,
+			    IPMI_2_0_MAX_PASSWORD_LENGTH);
+		st = BMC_INVALID;
+		goto out;
+	}
+	st = bmc_session_ensure(b, err, errlen);
+	if (st != BMC_OK)
+		goto out;
+	own = own_user_of(b);
+	if (own && b->cfg->driver == CONFIG_DRIVER_LAN && len > IPMI_1_5_MAX_PASSWORD_LENGTH) {
+		bmc_set_err(err, errlen, "an IPMI 1.5 session cannot log in with %zu octets", len);
+		st = BMC_INVALID;
+		goto out;
+	}
+	st = user_password(b, IPMI_PASSWORD_OPERATION_SET_PASSWORD, pw, len, NULL, err, errlen);
+	if (st != BMC_OK)
+		goto out;
+	st = own ? prove_own(b, pw, len, err, errlen) : prove_other(b, pw, len, err, errlen);
+out:
+	if (st != BMC_OK)
+		log_warn("bmc %s: password change failed (%s): %s", b->cfg->name,
+			 bmc_status_name(st), err ? err : "");
+	bmc_leave(b);
+	return st;
+}
+
+enum bmc_status bmc_undo_password(struct bmc *b, char *err, size_t errlen)
+{
+	const char *old;
+	enum bmc_status st;
+
+	bmc_enter(b);
+	if (!b->previous_valid) {
+		bmc_set_err(err, errlen,
+			    "the previous password of user %u is not known to the agent",
+			    b->cfg->password_user_id);
+		st = BMC_UNDO_FAILED;
+		goto out;
+	}
+	old = b->previous_password ? b->previous_password : "";
+	st = bmc_session_ensure(b, err, errlen);
+	if (st == BMC_OK)
+		st = user_password(b, IPMI_PASSWORD_OPERATION_SET_PASSWORD, old, strlen(old), NULL,
+				   err, errlen);
+	if (st != BMC_OK) {
+		st = BMC_UNDO_FAILED;
+		goto out;
+	}
+	bmc_password_free(b->password);
+	b->password = b->previous_password;
+	b->previous_password = NULL;
+	b->previous_valid = false;
+out:
+	bmc_leave(b);
+	return st;
+}
+
+/*
+ * Chassis Identify through ipmi_cmd_raw: ipmi_sim answers with junk after the
+ * completion code, which the typed ipmi_cmd_chassis_identify rejects (it then
+ * waits for a "valid" reply until the session times out). The completion code
+ * byte is all that matters here, so any reply whose code is 0 is a success.
+ */
+enum bmc_status bmc_identify(struct bmc *b, uint8_t interval, bool force, char *err, size_t errlen)
+{
+	uint8_t rq[3] = {IPMI_CMD_CHASSIS_IDENTIFY, interval, 1};
+	uint8_t rs[64];
+	enum bmc_status st;
+	int n;
+
+	bmc_enter(b);
+	st = bmc_session_ensure(b, err, errlen);
+	if (st != BMC_OK)
+		goto out;
+	log_debug("bmc %s: Chassis Identify interval %u%s", b->cfg->name, interval,
+		  force ? " force on" : "");
+	/* The force byte is optional (IPMI 1.5 BMCs reject it): send it only to force. */
+	n = ipmi_cmd_raw(b->ctx, IPMI_BMC_IPMB_LUN_BMC, IPMI_NET_FN_CHASSIS_RQ, rq, force ? 3u : 2u,
+			 rs, sizeof(rs));
+	if (n < 0) {
+		st = bmc_cmd_result(b, n, NULL, "Chassis Identify", true, NULL, err, errlen);
+	} else if (n < 2) {
+		bmc_set_err(err, errlen, "Chassis Identify: reply of %d byte(s)", n);
+		st = BMC_FAILED;
+	} else if (rs[1] != IPMI_COMP_CODE_COMMAND_SUCCESS) {
+		bmc_set_err(err, errlen, "Chassis Identify: completion code 0x%02x (%s)", rs[1],
+			    bmc_cc_name(IPMI_CMD_CHASSIS_IDENTIFY, rs[1]));
+		st = bmc_status_from_cc(rs[1], true);
+	}
+out:
+	if (st != BMC_OK)
+		log_warn("bmc %s: identify failed (%s): %s", b->cfg->name, bmc_status_name(st),
+			 err ? err : "");
+	bmc_leave(b);
+	return st;
+}

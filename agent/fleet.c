@@ -1,0 +1,439 @@
+#include "fleet.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "wakepipe.h"
+
+/* The first reads of all actors are spread over this much of an interval at most ... */
+#define FLEET_FIRST_SPREAD_FRACTION 0.25
+/* ... and over no more than this per actor, so a small fleet starts at once. */
+#define FLEET_FIRST_SPREAD_PER_ACTOR 0.02
+/* Each later refresh comes at interval * (1 +- this), so reads never bunch up again. */
+#define FLEET_JITTER 0.1
+
+struct fleet_cmd {
+	fleet_run_fn run;
+	fleet_done_fn done;
+	void *arg;
+	struct fleet_cmd *next;
+};
+
+struct fleet_actor {
+	void *actor;
+	/* guarded by fleet.lock */
+	struct fleet_cmd *head, *tail;
+	bool running; /* a worker owns the actor */
+	bool ready;   /* in the ready ring */
+	/* SNMP thread only: the refresh schedule */
+	double due;
+	bool refresh_queued;
+	bool ever_ok;
+	unsigned failures;
+};
+
+/* One refresh in flight: the command's argument. */
+struct fleet_refresh {
+	struct fleet *f;
+	size_t index;
+	void *result;
+	bool ok;
+};
+
+struct fleet {
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	bool stopping;
+	size_t n;
+	struct fleet_actor *actors;
+	/* actors with queued commands and no worker, FIFO (a ring of n slots) */
+	size_t *ring;
+	size_t ring_head, ring_len;
+	/* finished commands, FIFO; guarded by lock */
+	struct fleet_cmd *done_head, *done_tail;
+	struct wakepipe done_wake;
+	size_t nworkers;
+	pthread_t *workers;
+	unsigned refresh_interval;
+	double next_due; /* SNMP thread: no refresh falls due before this */
+	struct fleet_ops ops;
+	unsigned seed; /* jitter, SNMP thread only */
+};
+
+double fleet_retry_delay(unsigned refresh_interval, unsigned failures, bool ever_ok)
+{
+	double delay = 1;
+
+	if (failures == 0)
+		return refresh_interval;
+	if (!ever_ok) {
+		/* First contact failed: 2, 4, 8 ... seconds, never more than an interval. */
+		for (unsigned i = 0; i < failures && delay < refresh_interval; i++)
+			delay *= 2;
+		return delay < refresh_interval ? delay : refresh_interval;
+	}
+	/* The first retry comes after one interval, then 2, 4, 8 intervals. */
+	for (unsigned i = 1; i < failures && delay < FLEET_BACKOFF_MAX_FACTOR; i++)
+		delay *= 2;
+	return refresh_interval * delay;
+}
+
+static double fleet_random(struct fleet *f)
+{
+	return (double)rand_r(&f->seed) / ((double)RAND_MAX + 1.0);
+}
+
+/* ------------------------------------------------------------ workers -- */
+
+/* Lock held. */
+static void ring_push(struct fleet *f, size_t index)
+{
+	f->ring[(f->ring_head + f->ring_len) % f->n] = index;
+	f->ring_len++;
+	f->actors[index].ready = true;
+	pthread_cond_signal(&f->work);
+}
+
+/* Lock held; the ring is not empty. */
+static size_t ring_pop(struct fleet *f)
+{
+	size_t index = f->ring[f->ring_head];
+
+	f->ring_head = (f->ring_head + 1) % f->n;
+	f->ring_len--;
+	f->actors[index].ready = false;
+	return index;
+}
+
+/* Lock held: hand a finished command to the SNMP thread. */
+static void finish_cmd(struct fleet *f, struct fleet_cmd *c)
+{
+	c->next = NULL;
+	if (f->done_tail)
+		f->done_tail->next = c;
+	else
+		f->done_head = c;
+	f->done_tail = c;
+	wakepipe_signal(&f->done_wake);
+}
+
+/*
+ * Run the head command of an actor the worker owns. Afterwards the actor
+ * goes back to the ring if more is queued; if not, idle() runs while the
+ * worker still owns it, so it never overlaps another command of the actor.
+ */
+static void run_one(struct fleet *f, size_t index)
+{
+	struct fleet_actor *a = &f->actors[index];
+	struct fleet_cmd *c = a->head;
+
+	a->head = c->next;
+	if (!a->head)
+		a->tail = NULL;
+	pthread_mutex_unlock(&f->lock);
+	c->run(a->actor, c->arg);
+	pthread_mutex_lock(&f->lock);
+	finish_cmd(f, c);
+	if (!a->head && f->ops.idle) {
+		pthread_mutex_unlock(&f->lock);
+		f->ops.idle(a->actor);
+		pthread_mutex_lock(&f->lock);
+	}
+	a->running = false;
+	if (a->head)
+		ring_push(f, index);
+}
+
+static void *worker_main(void *arg)
+{
+	struct fleet *f = arg;
+
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		size_t index;
+
+		while (f->ring_len == 0 && !f->stopping)
+			pthread_cond_wait(&f->work, &f->lock);
+		if (f->ring_len == 0)
+			break; /* stopping and nothing left: the queues are drained */
+		index = ring_pop(f);
+		f->actors[index].running = true;
+		run_one(f, index);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* Workers take no signals: only the main loop handles them. */
+static int start_workers(struct fleet *f, unsigned workers)
+{
+	sigset_t all, old;
+	int rv = 0;
+
+	f->workers = calloc(workers, sizeof(*f->workers));
+	if (!f->workers)
+		return -1;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (unsigned i = 0; i < workers; i++) {
+		if (pthread_create(&f->workers[i], NULL, worker_main, f) != 0) {
+			log_err("fleet: cannot start worker %u", i + 1);
+			rv = -1;
+			break;
+		}
+		f->nworkers++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rv;
+}
+
+/* -------------------------------------------------------------- public -- */
+
+static void schedule_first_reads(struct fleet *f, double now)
+{
+	double spread = FLEET_FIRST_SPREAD_PER_ACTOR * (double)f->n;
+
+	if (spread > FLEET_FIRST_SPREAD_FRACTION * f->refresh_interval)
+		spread = FLEET_FIRST_SPREAD_FRACTION * f->refresh_interval;
+	f->next_due = now;
+	for (size_t i = 0; i < f->n; i++)
+		f->actors[i].due = now + spread * ((double)i + fleet_random(f)) / (double)f->n;
+}
+
+static double now_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
+			  unsigned refresh_interval, const struct fleet_ops *ops)
+{
+	struct fleet *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	if (workers < 1)
+		workers = 1;
+	if (workers > FLEET_WORKERS_MAX)
+		workers = FLEET_WORKERS_MAX;
+	f->n = n;
+	f->ops = *ops;
+	f->refresh_interval = refresh_interval;
+	f->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)f;
+	f->actors = calloc(n ? n : 1, sizeof(*f->actors));
+	f->ring = calloc(n ? n : 1, sizeof(*f->ring));
+	if (!f->actors || !f->ring || wakepipe_open(&f->done_wake) < 0) {
+		free(f->actors);
+		free(f->ring);
+		free(f);
+		return NULL;
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->work, NULL);
+	for (size_t i = 0; i < n; i++)
+		f->actors[i].actor = actors[i];
+	schedule_first_reads(f, now_monotonic());
+	if (start_workers(f, workers) < 0) {
+		fleet_stop(f);
+		fleet_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void fleet_stop(struct fleet *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stopping = true;
+	pthread_cond_broadcast(&f->work);
+	pthread_mutex_unlock(&f->lock);
+	for (size_t i = 0; i < f->nworkers; i++)
+		pthread_join(f->workers[i], NULL);
+	f->nworkers = 0;
+}
+
+void fleet_free(struct fleet *f)
+{
+	if (!f)
+		return;
+	fleet_stop(f);
+	/* Finished but never delivered (shutdown): done() is not called any more. */
+	while (f->done_head) {
+		struct fleet_cmd *c = f->done_head;
+
+		f->done_head = c->next;
+		free(c);
+	}
+	wakepipe_close(&f->done_wake);
+	pthread_cond_destroy(&f->work);
+	pthread_mutex_destroy(&f->lock);
+	free(f->workers);
+	free(f->ring);
+	free(f->actors);
+	free(f);
+}
+
+int fleet_fd(const struct fleet *f)
+{
+	return f->done_wake.rd;
+}
+
+int fleet_submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn done, void *arg)
+{
+	struct fleet_cmd *c;
+	struct fleet_actor *a;
+
+	if (index >= f->n)
+		return -1;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -1;
+	c->run = run;
+	c->done = done;
+	c->arg = arg;
+	a = &f->actors[index];
+	pthread_mutex_lock(&f->lock);
+	if (f->stopping) {
+		pthread_mutex_unlock(&f->lock);
+		free(c);
+		return -1;
+	}
+	if (a->tail)
+		a->tail->next = c;
+	else
+		a->head = c;
+	a->tail = c;
+	if (!a->running && !a->ready)
+		ring_push(f, index);
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+}
+
+size_t fleet_deliver(struct fleet *f)
+{
+	size_t count = 0;
+
+	wakepipe_clear(&f->done_wake);
+	for (;;) {
+		struct fleet_cmd *c;
+
+		pthread_mutex_lock(&f->lock);
+		c = f->done_head;
+		if (c) {
+			f->done_head = c->next;
+			if (!f->done_head)
+				f->done_tail = NULL;
+		}
+		pthread_mutex_unlock(&f->lock);
+		if (!c)
+			break;
+		if (c->done)
+			c->done(c->arg);
+		free(c);
+		count++;
+	}
+	return count;
+}
+
+/* ---------------------------------------------------------- refreshes -- */
+
+static void refresh_run(void *actor, void *arg)
+{
+	struct fleet_refresh *r = arg;
+
+	r->result = r->f->ops.refresh_run(actor, &r->ok);
+}
+
+static void refresh_done(void *arg)
+{
+	struct fleet_refresh *r = arg;
+	struct fleet *f = r->f;
+	struct fleet_actor *a = &f->actors[r->index];
+	double delay;
+
+	a->refresh_queued = false;
+	if (r->ok) {
+		a->ever_ok = true;
+		a->failures = 0;
+		delay = f->refresh_interval * (1.0 + FLEET_JITTER * (2.0 * fleet_random(f) - 1.0));
+	} else {
+		a->failures++;
+		delay = fleet_retry_delay(f->refresh_interval, a->failures, a->ever_ok);
+		log_debug("fleet: BMC %zu failed %u time(s), next try in %.1f s", r->index + 1,
+			  a->failures, delay);
+	}
+	a->due = now_monotonic() + delay;
+	if (a->due < f->next_due)
+		f->next_due = a->due;
+	f->ops.refresh_done(r->index, r->result, f->ops.arg);
+	free(r);
+}
+
+static void queue_refresh(struct fleet *f, size_t index)
+{
+	struct fleet_refresh *r;
+
+	if (f->actors[index].refresh_queued)
+		return;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	r->f = f;
+	r->index = index;
+	if (fleet_submit(f, index, refresh_run, refresh_done, r) < 0) {
+		free(r);
+		return;
+	}
+	f->actors[index].refresh_queued = true;
+}
+
+/*
+ * The loop calls this at every turn (every request), so the scan over all
+ * actors runs only when the earliest due time has come, which also finds
+ * the next one.
+ */
+void fleet_tick(struct fleet *f, double now)
+{
+	double next = now + f->refresh_interval;
+
+	if (f->refresh_interval == 0 || now < f->next_due)
+		return;
+	for (size_t i = 0; i < f->n; i++) {
+		struct fleet_actor *a = &f->actors[i];
+
+		if (a->refresh_queued)
+			continue;
+		if (a->due <= now)
+			queue_refresh(f, i);
+		else if (a->due < next)
+			next = a->due;
+	}
+	/* A queued refresh reschedules its actor when it is done (refresh_done). */
+	f->next_due = next;
+}
+
+int fleet_wait_ms(const struct fleet *f, double now, int max_ms)
+{
+	double wait = f->next_due - now;
+
+	if (f->refresh_interval == 0 || wait >= max_ms / 1000.0)
+		return max_ms;
+	if (wait <= 0)
+		return 0;
+	return (int)(wait * 1000.0) + 1;
+}
+
+void fleet_refresh_soon(struct fleet *f, size_t index)
+{
+	if (index < f->n)
+		queue_refresh(f, index);
+}

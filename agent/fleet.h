@@ -1,0 +1,78 @@
+/*
+ * fleet: every BMC is an actor. Each has one queue of commands (refresh,
+ * apply a change, undo, identify, password), run in order, one at a time, by
+ * a bounded pool of worker threads. A command queued after another on the
+ * same BMC sees its effect, so no snapshot can be stale and no lock guards a
+ * BMC; different BMCs run side by side, and a slow BMC holds up only its own
+ * queue. The pool bounds how many IPMI sessions are set up at once.
+ *
+ * Commands are closures: run() in a worker, done() later in the SNMP thread
+ * (fleet_deliver(), when fleet_fd() is readable), in the order the commands
+ * finished. Only the SNMP thread submits, ticks and delivers; worker threads
+ * touch nothing but their command and their actor, and take no signals.
+ *
+ * The fleet also schedules the periodic refresh of every actor (SNMP thread
+ * state, no lock): first reads spread over a short window, then every
+ * refresh interval with jitter; after failures see fleet_retry_delay().
+ * When an actor's queue runs empty, ops->idle() runs in the worker (the BMC
+ * side closes its session there).
+ */
+#ifndef IPMI_AGENTX_FLEET_H
+#define IPMI_AGENTX_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define FLEET_BACKOFF_MAX_FACTOR 8u
+#define FLEET_WORKERS_MAX 64u
+
+typedef void (*fleet_run_fn)(void *actor, void *arg);
+typedef void (*fleet_done_fn)(void *arg);
+
+struct fleet_ops {
+	/* Worker: read the actor; return a result for refresh_done, *ok when it read well. */
+	void *(*refresh_run)(void *actor, bool *ok);
+	/* SNMP thread: the result of actor `index`'s refresh (owned by the callee). */
+	void (*refresh_done)(size_t index, void *result, void *arg);
+	/* Worker: the actor's queue ran empty (may be NULL). */
+	void (*idle)(void *actor);
+	void *arg;
+};
+
+struct fleet;
+
+/*
+ * n actors, `workers` threads (1..FLEET_WORKERS_MAX), refresh every
+ * refresh_interval seconds (0: never, for tests). NULL on failure.
+ */
+struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
+			  unsigned refresh_interval, const struct fleet_ops *ops);
+/*
+ * Refuse new commands, let the workers run every command already queued
+ * (nothing is dropped, so no BMC is left half changed) and join them. Call
+ * fleet_deliver() after it for the done() callbacks, then fleet_free().
+ */
+void fleet_stop(struct fleet *f);
+void fleet_free(struct fleet *f);
+
+int fleet_fd(const struct fleet *f);
+/* Queue run(actor, arg) behind actor `index`'s other commands. 0, or -1 (stopping). */
+int fleet_submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn done, void *arg);
+/* SNMP thread: done() of every finished command, in the order they finished. */
+size_t fleet_deliver(struct fleet *f);
+
+/* SNMP thread: queue the refreshes that are due at `now` (monotonic seconds). */
+void fleet_tick(struct fleet *f, double now);
+/* Milliseconds from `now` until the next refresh falls due (at most max_ms). */
+int fleet_wait_ms(const struct fleet *f, double now, int max_ms);
+/* Read actor `index` as soon as its queue allows. */
+void fleet_refresh_soon(struct fleet *f, size_t index);
+
+/*
+ * Seconds until the next read after `failures` consecutive failed reads.
+ * A BMC never read yet is retried within seconds (2, 4, 8, ... up to one
+ * interval); one read before backs off by intervals (1, 2, 4, 8).
+ */
+double fleet_retry_delay(unsigned refresh_interval, unsigned failures, bool ever_ok);
+
+#endif

@@ -1,0 +1,300 @@
+#include "lantxn.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static void txn_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void txn_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Appends to an error text already set, for "first failure; what the undo did". */
+static void txn_append_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void txn_append_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	size_t used;
+
+	if (!err || errlen == 0)
+		return;
+	used = strnlen(err, errlen);
+	if (used + 1 >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + used, errlen - used, fmt, ap);
+	va_end(ap);
+}
+
+void lantxn_describe_fields(unsigned fields, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (unsigned f = LANCONF_F_SOURCE; f <= LANCONF_F_MAC && used < len; f <<= 1)
+		if (fields & f)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 lanconf_field_name(f));
+}
+
+static uint16_t channel_bit(uint8_t channel)
+{
+	return (uint16_t)(1u << (channel & 0x0F));
+}
+
+/*
+ * Leave set-in-progress without committing: on BMCs that stage writes this
+ * throws them away. Reconnects first when the failure took the session.
+ */
+static void release_lock(const struct lantxn_store *s, uint8_t channel)
+{
+	char err[BMC_ERROR_MAX] = "";
+
+	if (s->reconnect(s->ctx, err, sizeof(err)) == BMC_OK &&
+	    s->set_in_progress(s->ctx, channel, LANTXN_SET_COMPLETE, NULL, err, sizeof(err)) ==
+		BMC_OK) {
+		*s->stale_locks &= (uint16_t)~channel_bit(channel);
+		return;
+	}
+	/* The BMC may still see the lock taken (by us): the next change clears it. */
+	*s->stale_locks |= channel_bit(channel);
+	log_warn("bmc %s: cannot leave set-in-progress on channel %u: %s", s->name, channel, err);
+}
+
+/*
+ * Commit staged writes. Commit write is optional in the spec: a BMC that
+ * refuses it applies the writes at "set complete" instead, so a refusal
+ * (a completion code, not a lost session) is not a failure.
+ */
+static enum bmc_status commit_writes(const struct lantxn_store *s, uint8_t channel, char *err,
+				     size_t errlen)
+{
+	enum bmc_status st;
+	uint8_t cc = 0;
+
+	s->pause(s->ctx);
+	st = s->set_in_progress(s->ctx, channel, LANTXN_COMMIT_WRITE, &cc, err, errlen);
+	if (st != BMC_OK && cc == 0)
+		return st;
+	if (st != BMC_OK)
+		log_info("bmc %s: %s; relying on set complete", s->name, err);
+	st = s->set_in_progress(s->ctx, channel, LANTXN_SET_COMPLETE, &cc, err, errlen);
+	if (st != BMC_OK && cc == 0)
+		return st;
+	if (st != BMC_OK)
+		log_warn("bmc %s: %s", s->name, err);
+	return BMC_OK;
+}
+
+/* Take the lock; a lock of ours an interrupted change left behind is taken back first. */
+static enum bmc_status take_lock(const struct lantxn_store *s, uint8_t channel, bool *locked,
+				 char *err, size_t errlen)
+{
+	enum bmc_status st;
+	uint8_t cc = 0;
+
+	*locked = false;
+	st = s->set_in_progress(s->ctx, channel, LANTXN_SET_IN_PROGRESS, &cc, err, errlen);
+	if (cc == LANTXN_CC_SET_IN_PROGRESS && (*s->stale_locks & channel_bit(channel))) {
+		log_notice("bmc %s: clearing the set-in-progress lock an interrupted change left "
+			   "on channel %u",
+			   s->name, channel);
+		release_lock(s, channel);
+		st = s->set_in_progress(s->ctx, channel, LANTXN_SET_IN_PROGRESS, &cc, err, errlen);
+	}
+	if (st == BMC_OK) {
+		*locked = true;
+		return BMC_OK;
+	}
+	if (cc == LANTXN_CC_PARAM_UNSUPPORTED) {
+		log_debug("bmc %s: no set-in-progress on channel %u, writing directly", s->name,
+			  channel);
+		return BMC_OK;
+	}
+	/* A lost reply may have left the lock taken by us; give it back. */
+	if (st == BMC_UNREACHABLE)
+		release_lock(s, channel);
+	return st; /* 0x81: another writer holds the lock; nothing touched */
+}
+
+/*
+ * One locked write of `fields` from v. On a failed write the lock is released
+ * without commit, unless best_effort (used to restore old values): then the
+ * other fields are still written and committed, and the first failure is
+ * returned. *touched gets the fields whose write reached, or may have
+ * reached, the BMC.
+ */
+static enum bmc_status write_locked(const struct lantxn_store *s, uint8_t channel,
+				    const struct lanconf *v, unsigned fields, bool best_effort,
+				    unsigned *touched, char *err, size_t errlen)
+{
+	enum bmc_status st, first = BMC_OK;
+	char why[BMC_ERROR_MAX];
+	bool locked;
+
+	*touched = 0;
+	st = take_lock(s, channel, &locked, err, errlen);
+	if (st != BMC_OK)
+		return st;
+	for (unsigned f = LANCONF_F_SOURCE; f <= LANCONF_F_VLAN_PRIORITY; f <<= 1) {
+		if (!(fields & f))
+			continue;
+		if (!best_effort && s->expired(s->ctx)) {
+			first = BMC_FAILED;
+			txn_set_err(err, errlen, "the SET's deadline passed before the %s write",
+				    lanconf_field_name(f));
+			goto fail;
+		}
+		if (*touched)
+			s->pause(s->ctx);
+		*touched |= f;
+		st = s->write(s->ctx, channel, f, v, why, sizeof(why));
+		if (st == BMC_OK)
+			continue;
+		if (first == BMC_OK) {
+			first = st;
+			txn_set_err(err, errlen, "%s", why);
+		} else {
+			log_warn("bmc %s: %s", s->name, why);
+		}
+		if (!best_effort || st == BMC_UNREACHABLE)
+			goto fail;
+	}
+	if (!locked)
+		return first;
+	if (!best_effort && s->expired(s->ctx)) {
+		first = BMC_FAILED;
+		txn_set_err(err, errlen, "the SET's deadline passed before the commit");
+		goto fail;
+	}
+	st = commit_writes(s, channel, why, sizeof(why));
+	if (st == BMC_OK)
+		return first;
+	if (first == BMC_OK) {
+		first = st;
+		txn_set_err(err, errlen, "%s", why);
+	}
+fail:
+	if (locked)
+		release_lock(s, channel);
+	return first;
+}
+
+/* Read `fields` of the channel into *rb (a copy of from for the rest). */
+static bool read_fields(const struct lantxn_store *s, uint8_t channel, unsigned fields,
+			const struct lanconf *from, struct lanconf *rb, char *why, size_t whylen)
+{
+	*rb = *from;
+	return s->reconnect(s->ctx, why, whylen) == BMC_OK &&
+	       s->read(s->ctx, channel, fields, rb, why, whylen) == BMC_OK;
+}
+
+/*
+ * After a failed write: bring the touched fields back to `from`. BMCs that
+ * stage writes have already dropped them with the lock; BMCs that apply each
+ * write at once need the old values written back. Returns true when the
+ * channel reads back equal to `from` on the touched fields.
+ */
+static bool restore_fields(const struct lantxn_store *s, uint8_t channel,
+			   const struct lanconf *from, unsigned touched, struct lanconf *rb,
+			   bool *rb_ok, char *err, size_t errlen)
+{
+	char why[BMC_ERROR_MAX], names[128];
+	unsigned redo, again;
+
+	*rb_ok = read_fields(s, channel, touched, from, rb, why, sizeof(why));
+	if (!*rb_ok) {
+		txn_append_err(err, errlen, "; cannot check the old values: %s", why);
+		return false;
+	}
+	redo = lanconf_diff(rb, from) & touched;
+	if (!redo)
+		return true;
+	lantxn_describe_fields(redo, names, sizeof(names));
+	log_warn("bmc %s: channel %u kept part of a failed change (%s); writing the old values "
+		 "back",
+		 s->name, channel, names);
+	if (write_locked(s, channel, from, redo, true, &again, why, sizeof(why)) != BMC_OK)
+		log_warn("bmc %s: restoring channel %u: %s", s->name, channel, why);
+	*rb_ok = read_fields(s, channel, touched, from, rb, why, sizeof(why));
+	if (!*rb_ok) {
+		txn_append_err(err, errlen, "; cannot check the restored values: %s", why);
+		return false;
+	}
+	redo = lanconf_diff(rb, from) & touched;
+	if (!redo)
+		return true;
+	lantxn_describe_fields(redo, names, sizeof(names));
+	txn_append_err(err, errlen, "; could not restore %s", names);
+	return false;
+}
+
+/* After a commit: only the written parameters are read back and compared. */
+static enum bmc_status verify(const struct lantxn_store *s, uint8_t channel,
+			      const struct lanconf *from, const struct lanconf *to, unsigned fields,
+			      struct lanconf *rb, bool *rb_ok, char *err, size_t errlen)
+{
+	char why[BMC_ERROR_MAX], names[128];
+	unsigned diff;
+
+	*rb = *from;
+	if (s->read(s->ctx, channel, fields, rb, why, sizeof(why)) != BMC_OK) {
+		txn_set_err(err, errlen, "committed, but the read-back failed: %s", why);
+		return BMC_VERIFY_FAILED;
+	}
+	*rb_ok = true;
+	diff = lanconf_diff(rb, to) & fields;
+	if (!diff)
+		return BMC_OK;
+	lantxn_describe_fields(diff, names, sizeof(names));
+	txn_set_err(err, errlen, "committed, but channel %u reads back different: %s", channel,
+		    names);
+	return BMC_VERIFY_FAILED;
+}
+
+enum bmc_status lantxn_apply(const struct lantxn_store *s, uint8_t channel,
+			     const struct lanconf *from, const struct lanconf *to, unsigned fields,
+			     struct lanconf *readback, bool *readback_ok, char *err, size_t errlen)
+{
+	enum bmc_status st;
+	unsigned touched = 0;
+
+	*readback_ok = false;
+	if (errlen)
+		err[0] = '\0';
+	fields &= LANCONF_F_WRITABLE;
+	st = s->reconnect(s->ctx, err, errlen);
+	if (st != BMC_OK || !fields)
+		return st;
+	st = write_locked(s, channel, to, fields, false, &touched, err, errlen);
+	if (st == BMC_OK) {
+		st = verify(s, channel, from, to, fields, readback, readback_ok, err, errlen);
+		/* All or nothing: a change that does not read back as written is taken back. */
+		if (st == BMC_VERIFY_FAILED &&
+		    !restore_fields(s, channel, from, fields, readback, readback_ok, err, errlen))
+			st = BMC_UNDO_FAILED;
+		return st;
+	}
+	/* Refused before any write: the channel is as it was. */
+	if (!touched)
+		return st;
+	/* Restored: the specific reason (BUSY, INVALID, READ_ONLY, ...) stands. */
+	if (!restore_fields(s, channel, from, touched, readback, readback_ok, err, errlen))
+		st = BMC_UNDO_FAILED;
+	return st;
+}

@@ -1,0 +1,76 @@
+/*
+ * lantxn: one change of a LAN channel's configuration as an IPMI
+ * set-in-progress transaction, and what to do when it fails.
+ *
+ * The rules live here and only here: lock (Set In Progress = 1), the writes
+ * in field order, commit write (2), set complete (0); a BMC without
+ * set-in-progress (cc 0x80) gets the writes directly; a refused commit write
+ * is not a failure (the spec makes it optional); a write that fails releases
+ * the lock without committing, and whatever may have reached the BMC is read
+ * back and, where it kept the new value, written back to the old one. After a
+ * commit only the written parameters are read back and compared: a change
+ * that does not read back as written is taken back too. Past the deadline no
+ * further write is issued and the change is rolled back.
+ *
+ * The BMC is reached through struct lantxn_store, so this logic knows no
+ * FreeIPMI type and is unit-tested against a fake store
+ * (tests/unit/test_lantxn.c); bmc_lan.c provides the real one.
+ */
+#ifndef IPMI_AGENTX_LANTXN_H
+#define IPMI_AGENTX_LANTXN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bmc_status.h"
+#include "lanconf.h"
+
+/* Set In Progress states (LAN configuration parameter 0). */
+#define LANTXN_SET_COMPLETE 0
+#define LANTXN_SET_IN_PROGRESS 1
+#define LANTXN_COMMIT_WRITE 2
+
+/* Command-specific completion codes of Set LAN Configuration Parameters. */
+#define LANTXN_CC_PARAM_UNSUPPORTED 0x80
+#define LANTXN_CC_SET_IN_PROGRESS 0x81
+
+struct lantxn_store {
+	void *ctx;
+	const char *name; /* the BMC's name, for logs */
+	/* Every call: BMC_OK or why not; *cc (may be NULL) gets a non-zero completion code. */
+	enum bmc_status (*set_in_progress)(void *ctx, uint8_t channel, uint8_t state, uint8_t *cc,
+					   char *err, size_t errlen);
+	/* Write one field (a single LANCONF_F_* bit) of v. */
+	enum bmc_status (*write)(void *ctx, uint8_t channel, unsigned field,
+				 const struct lanconf *v, char *err, size_t errlen);
+	/* Read `fields` into *out; the other fields of *out are left alone. */
+	enum bmc_status (*read)(void *ctx, uint8_t channel, unsigned fields, struct lanconf *out,
+				char *err, size_t errlen);
+	/* Open the session again if a failure closed it. */
+	enum bmc_status (*reconnect)(void *ctx, char *err, size_t errlen);
+	/* The slowcommit pause between writes (may do nothing). */
+	void (*pause)(void *ctx);
+	/* True once the caller's deadline has passed: no new write may start. */
+	bool (*expired)(void *ctx);
+	/* Channels (bit per channel number) whose lock we may have left taken. */
+	uint16_t *stale_locks;
+};
+
+/*
+ * Apply `to` to `channel`, writing only `fields` (LANCONF_F_WRITABLE bits).
+ * Returns BMC_OK when committed and read back as written. On a failure of a
+ * write: its status (BMC_BUSY, BMC_INVALID, ...) when the channel is back to
+ * `from` on every field that may have been touched, BMC_UNDO_FAILED if not.
+ * A read-back that differs: BMC_VERIFY_FAILED when the old values are back.
+ * *readback (when *readback_ok) is `from` with the fields read after the
+ * attempt; err gets a reason for the log.
+ */
+enum bmc_status lantxn_apply(const struct lantxn_store *s, uint8_t channel,
+			     const struct lanconf *from, const struct lanconf *to, unsigned fields,
+			     struct lanconf *readback, bool *readback_ok, char *err, size_t errlen);
+
+/* "IP address, subnet mask" for a field mask, for logs. */
+void lantxn_describe_fields(unsigned fields, char *buf, size_t len);
+
+#endif
