@@ -70,7 +70,8 @@ static const char *log_level_name(int priority)
  * (SyslogLevelPrefix=, on by default) and stamps the time itself. A message
  * of several lines gets the prefix on each, or the journal would log the
  * later lines at the unit's default priority. */
-static void log_journal_line(int priority, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_journal_line(int priority, const char *fmt,
+								   va_list ap)
 {
 	char *text = NULL;
 	const char *line, *nl;
@@ -87,7 +88,8 @@ static void log_journal_line(int priority, const char *fmt, va_list ap)
 	free(text);
 }
 
-static void log_stamped_line(int priority, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_stamped_line(int priority, const char *fmt,
+								   va_list ap)
 {
 	struct timespec now;
 	struct tm tm;
@@ -96,8 +98,7 @@ static void log_stamped_line(int priority, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &now);
 	localtime_r(&now.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ld %s: ", stamp, now.tv_nsec / 1000000L,
-		log_level_name(priority));
+	fprintf(stderr, "%s.%03ld %s: ", stamp, now.tv_nsec / 1000000L, log_level_name(priority));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }

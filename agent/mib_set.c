@@ -82,6 +82,7 @@ struct mib_txn {
 	double action_started;
 	unsigned epoch; /* ctx->agentx_epoch when ACTION began */
 	bool awaiting;	/* in the awaiting list */
+	bool held;	/* its BMCs' rows wait for its outcome (state sets_in_flight) */
 	bool settled;	/* committed, undone or taken back */
 	struct mib_txn *next_awaiting;
 	size_t n;
@@ -557,6 +558,31 @@ static size_t mib_first_failure(const struct mib_txn *txn)
 	return txn->n;
 }
 
+/* Every BMC of the PDU once. */
+static bool mib_first_of_bmc(const struct mib_txn *txn, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (txn->part[j].pos == txn->part[i].pos)
+			return false;
+	return true;
+}
+
+static void mib_hold(struct mib_txn *txn, bool hold)
+{
+	if (txn->held == hold)
+		return;
+	txn->held = hold;
+	for (size_t i = 0; i < txn->n; i++)
+		if (mib_first_of_bmc(txn, i)) {
+			struct state_bmc *b = &txn->ctx->state->bmcs[txn->part[i].pos];
+
+			if (hold)
+				b->sets_in_flight++;
+			else if (b->sets_in_flight > 0)
+				b->sets_in_flight--;
+		}
+}
+
 static void mib_publish_readbacks(struct mib_txn *txn)
 {
 	double now = state_now();
@@ -655,6 +681,8 @@ static void mib_take_back(struct mib_txn *txn, const char *why)
 	queued = mib_start_wave(txn, MIB_WAVE_TAKE_BACK, 0);
 	if (queued > 0)
 		txn->ctx->sets->in_flight++;
+	else
+		mib_hold(txn, false);
 	mib_txn_unref(txn);
 }
 
@@ -687,8 +715,14 @@ static void mib_wave_finished(struct mib_txn *txn)
 	switch (txn->wave) {
 	case MIB_WAVE_REVERSIBLE:
 	case MIB_WAVE_PASSWORD:
-		mib_publish_readbacks(txn);
+		/*
+		 * A change that went through is published when the master commits it
+		 * (or the values it was taken back to, when it gives up): a
+		 * notification then tells of what really changed.
+		 */
 		if (bad < txn->n) {
+			mib_publish_readbacks(txn);
+			mib_hold(txn, false);
 			struct mib_part *p = &txn->part[bad];
 
 			log_warn("SET failed on BMC %s%s%.0ld: %s: %s", p->name,
@@ -715,6 +749,7 @@ static void mib_wave_finished(struct mib_txn *txn)
 		return;
 	case MIB_WAVE_UNDO:
 		mib_publish_readbacks(txn);
+		mib_hold(txn, false);
 		txn->result = SNMP_ERR_NOERROR;
 		for (size_t i = 0; i < txn->n; i++) {
 			if (txn->part[i].status == BMC_UNDO_FAILED) {
@@ -727,6 +762,7 @@ static void mib_wave_finished(struct mib_txn *txn)
 		return;
 	case MIB_WAVE_TAKE_BACK:
 		mib_publish_readbacks(txn);
+		mib_hold(txn, false);
 		txn->ctx->sets->in_flight--;
 		if (bad < txn->n)
 			log_err("taking back the SET the master gave up on failed on BMC %s; it will "
@@ -768,6 +804,7 @@ static int mib_set_delegate(struct mib_context *ctx, netsnmp_mib_handler *handle
 	} else {
 		txn->action_started = state_now();
 		txn->epoch = ctx->agentx_epoch;
+		mib_hold(txn, true);
 		deadline = txn->action_started + MIB_DEADLINE_SHARE * ctx->cfg->agentx_timeout;
 	}
 	txn->result = SNMP_ERR_NOERROR;
@@ -840,6 +877,8 @@ static void mib_set_commit(struct mib_context *ctx, netsnmp_agent_request_info *
 		return;
 	txn->settled = true;
 	mib_awaiting_remove(txn);
+	mib_publish_readbacks(txn);
+	mib_hold(txn, false);
 	for (size_t i = 0; i < txn->n; i++) {
 		struct mib_part *p = &txn->part[i];
 		struct state_bmc *b = &ctx->state->bmcs[p->pos];

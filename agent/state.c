@@ -151,6 +151,13 @@ void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapsho
 		b->own_user_known = true;
 		b->own_user = snap->own_user;
 	}
+	if (b->sets_in_flight > 0 && b->ever_read) {
+		/* The SET's own outcome will be published; this read may predate it. */
+		b->last_ok = now;
+		b->last_error[0] = '\0';
+		state_report_reach(st, b, STATE_REACH_UP);
+		return;
+	}
 	if (b->ever_read)
 		state_report_external(st, b, snap);
 	b->info = snap->info;

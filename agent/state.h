@@ -46,6 +46,12 @@ struct state_bmc {
 	/* Chassis identify as last set through the agent (the BMC cannot be asked). */
 	double identify_until; /* monotonic seconds */
 	bool identify_force;
+	/*
+	 * SETs whose BMC work began and whose outcome is not settled yet: their
+	 * read-back (or what they are taken back to) is what gets published, so
+	 * refreshes meanwhile leave the rows alone (mib_set.c holds and releases).
+	 */
+	unsigned sets_in_flight;
 	/* Counter32s of IPMI-CHANNEL-MIB: they wrap, as counters do. */
 	uint32_t refreshes, refresh_failures, sets_applied, sets_failed;
 };

@@ -12,6 +12,9 @@
 # A non-zero exit makes ipmi_sim fail the IPMI command. While a file named
 # refuse-set exists in that directory, every set fails (a BMC that refuses a
 # commit): ipmi_sim still acknowledges the commit, nothing is applied.
+# A file named slow-set holding a number of seconds makes the next set wait
+# that long before it applies (a BMC whose commit is slow: ipmi_sim answers
+# nothing meanwhile); it is removed when used, so only one set is slow.
 set -u
 
 state=${1:?usage: lancfg.sh STATE get|set|check ...}
@@ -48,6 +51,12 @@ do_get() {
 
 do_set() {
     local tmp parm val line seen
+    if [ -e "$dir/slow-set" ]; then
+        local pause
+        pause=$(cat "$dir/slow-set")
+        rm -f "$dir/slow-set"
+        sleep "$pause"
+    fi
     if [ -e "$dir/refuse-set" ]; then
         echo "lancfg: refusing set (refuse-set exists)"
         exit 1
