@@ -14,6 +14,7 @@
 #include "fleet.h"
 #include "log.h"
 #include "mib.h"
+#include "mib_set.h"
 #include "notify.h"
 #include "redact.h"
 #include "sdnotify.h"

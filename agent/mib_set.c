@@ -19,7 +19,9 @@
  * heard "failed": the change is taken back. BMC work that could not confirm
  * its rollback is remembered by the BMC side and restored once it answers.
  */
-#include "mib_private.h"
+#include "mib_set.h"
+
+#include "mib_oidmap.h"
 
 #include <stdint.h>
 #include <string.h>

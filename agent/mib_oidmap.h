@@ -1,15 +1,16 @@
 /*
- * mib_private: what mib.c (registration, reads) and mib_set.c (the SET mode
- * machine) share: where an OID points in the module.
+ * mib_oidmap: where an OID points in IPMI-CHANNEL-MIB and which instance
+ * comes next — the module's shape in one place, used by reads (mib.c) and
+ * writes (mib_set.c).
  */
-#ifndef IPMI_AGENTX_MIB_PRIVATE_H
-#define IPMI_AGENTX_MIB_PRIVATE_H
+#ifndef IPMI_AGENTX_MIB_OIDMAP_H
+#define IPMI_AGENTX_MIB_OIDMAP_H
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
-#include "mib.h"
+#include "mib_context.h"
 
 #define MIB_TV_TRUE 1
 #define MIB_TV_FALSE 2
@@ -40,11 +41,10 @@ int mib_locate(struct mib_context *ctx, const oid *name, size_t len, struct mib_
 /* True for the columns a SET may write. */
 bool mib_column_writable(enum mib_group group, unsigned column);
 
-/* mib_set.c: every SET mode (RESERVE1 ... FREE). */
-int mib_set_handle(struct mib_context *ctx, netsnmp_mib_handler *handler,
-		   netsnmp_handler_registration *reg, netsnmp_agent_request_info *reqinfo,
-		   netsnmp_request_info *requests);
-int mib_set_init(struct mib_context *ctx);
-void mib_set_cleanup(struct mib_context *ctx);
+/* GETNEXT: the first instance after `name` (or at it, when inclusive). */
+bool mib_next(struct mib_context *ctx, const oid *name, size_t len, bool inclusive,
+	      struct mib_instance *out);
+/* The full OID of an instance; out has room for MAX_OID_LEN. Returns its length. */
+size_t mib_instance_oid(const struct mib_instance *in, oid *out);
 
 #endif

@@ -1,0 +1,254 @@
+/*
+ * Where an OID points in IPMI-CHANNEL-MIB, and which instance comes next:
+ * the module's shape (groups, columns, indexes) in one place, for reads
+ * (mib.c) and writes (mib_set.c) alike.
+ */
+#include "mib_oidmap.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "mib_oids.h"
+
+static const oid mib_objects_oid[] = {IPMI_MIB_OBJECTS};
+#define MIB_PREFIX_LEN OID_LENGTH(mib_objects_oid)
+#define MIB_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The columns of each table, in OID order; the agent scalars' arcs. */
+static const unsigned mib_bmc_columns[] = {
+    IPMI_MIB_BMC_NAME,		   IPMI_MIB_BMC_REACHABLE,	 IPMI_MIB_BMC_MANUFACTURER_ID,
+    IPMI_MIB_BMC_FIRMWARE_VERSION, IPMI_MIB_BMC_IPMI_VERSION,	 IPMI_MIB_BMC_LAST_REFRESH,
+    IPMI_MIB_BMC_LAST_ERROR,	   IPMI_MIB_BMC_PASSWORD_USER_ID, IPMI_MIB_BMC_PASSWORD,
+    IPMI_MIB_BMC_IDENTIFY,	   IPMI_MIB_BMC_IDENTIFY_FORCE,	 IPMI_MIB_BMC_REFRESHES,
+    IPMI_MIB_BMC_REFRESH_FAILURES, IPMI_MIB_BMC_SETS_APPLIED,	 IPMI_MIB_BMC_SETS_FAILED,
+};
+static const unsigned mib_channel_columns[] = {
+    IPMI_MIB_CH_MAC_ADDRESS, IPMI_MIB_CH_DHCP,	     IPMI_MIB_CH_IP_ADDRESS,
+    IPMI_MIB_CH_NETMASK,     IPMI_MIB_CH_GATEWAY,    IPMI_MIB_CH_VLAN_ID,
+    IPMI_MIB_CH_VLAN_PRIORITY, IPMI_MIB_CH_MANAGE_URL,
+};
+static const unsigned mib_agent_scalars[] = {IPMI_MIB_AGENT_VERSION, IPMI_MIB_AGENT_UPTIME};
+
+struct mib_columns {
+	const unsigned *col;
+	size_t n;
+};
+
+static struct mib_columns mib_columns_of(enum mib_group g)
+{
+	switch (g) {
+	case MIB_G_BMC:
+		return (struct mib_columns){mib_bmc_columns, MIB_COUNT(mib_bmc_columns)};
+	case MIB_G_CHANNEL:
+		return (struct mib_columns){mib_channel_columns, MIB_COUNT(mib_channel_columns)};
+	case MIB_G_AGENT:
+	default:
+		return (struct mib_columns){mib_agent_scalars, MIB_COUNT(mib_agent_scalars)};
+	}
+}
+
+static bool mib_has_column(enum mib_group g, unsigned column)
+{
+	struct mib_columns c = mib_columns_of(g);
+
+	for (size_t i = 0; i < c.n; i++)
+		if (c.col[i] == column)
+			return true;
+	return false;
+}
+
+bool mib_column_writable(enum mib_group group, unsigned column)
+{
+	if (group == MIB_G_BMC)
+		return column == IPMI_MIB_BMC_PASSWORD || column == IPMI_MIB_BMC_IDENTIFY ||
+		       column == IPMI_MIB_BMC_IDENTIFY_FORCE;
+	if (group == MIB_G_CHANNEL)
+		return column >= IPMI_MIB_CH_DHCP && column <= IPMI_MIB_CH_VLAN_PRIORITY;
+	return false;
+}
+
+/* ------------------------------------------------------- OID arithmetic -- */
+
+int mib_locate(struct mib_context *ctx, const oid *name, size_t len, struct mib_instance *inst)
+{
+	const oid *s = name + MIB_PREFIX_LEN;
+	size_t n;
+
+	memset(inst, 0, sizeof(*inst));
+	if (len <= MIB_PREFIX_LEN ||
+	    snmp_oid_compare(name, MIB_PREFIX_LEN, mib_objects_oid, MIB_PREFIX_LEN) != 0)
+		return SNMP_NOSUCHOBJECT;
+	n = len - MIB_PREFIX_LEN;
+	inst->group = (enum mib_group)s[0];
+	if (s[0] == MIB_G_AGENT) {
+		if (n < 2 || !mib_has_column(MIB_G_AGENT, (unsigned)s[1]))
+			return SNMP_NOSUCHOBJECT;
+		inst->column = (unsigned)s[1];
+		return n == 3 && s[2] == 0 ? 0 : SNMP_NOSUCHINSTANCE;
+	}
+	if ((s[0] != MIB_G_BMC && s[0] != MIB_G_CHANNEL) || n < 3 || s[1] != 1 ||
+	    !mib_has_column(inst->group, (unsigned)s[2]))
+		return SNMP_NOSUCHOBJECT;
+	inst->column = (unsigned)s[2];
+	if (n < 4 || s[3] > INT32_MAX)
+		return SNMP_NOSUCHINSTANCE;
+	inst->bmc_index = (long)s[3];
+	inst->b = state_find_bmc(ctx->state, inst->bmc_index);
+	if (inst->group == MIB_G_BMC)
+		return n == 4 && inst->b ? 0 : SNMP_NOSUCHINSTANCE;
+	if (n != 5 || s[4] > INT32_MAX)
+		return SNMP_NOSUCHINSTANCE;
+	inst->channel = (long)s[4];
+	inst->ch = inst->b ? state_find_channel(inst->b, inst->channel) : NULL;
+	return inst->ch ? 0 : SNMP_NOSUCHINSTANCE;
+}
+
+/* The first channel row at or after BMC b (in index order) after channel `after`. */
+static bool mib_channel_row_from(struct state *st, struct state_bmc *b, unsigned long after,
+				 struct mib_instance *out)
+{
+	for (; b && b < st->bmcs + st->nbmcs; b++, after = 0) {
+		struct bmc_channel *ch = state_channel_after(b, after);
+
+		if (ch) {
+			out->b = b;
+			out->ch = ch;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The first row whose index is after `rem` (rlen arcs; the row index itself
+ * counts when inclusive). An index that is a proper prefix of rem is before it.
+ */
+static bool mib_row_after(struct mib_context *ctx, enum mib_group g, const oid *rem, size_t rlen,
+			  bool inclusive, struct mib_instance *out)
+{
+	struct state *st = ctx->state;
+	struct state_bmc *b;
+
+	if (rlen == 0) {
+		b = st->nbmcs ? st->bmcs : NULL;
+		if (g == MIB_G_BMC)
+			return (out->b = b) != NULL;
+		return mib_channel_row_from(st, b, 0, out);
+	}
+	if (g == MIB_G_BMC) {
+		bool same_counts = inclusive && rlen == 1;
+
+		b = state_bmc_at_or_after(st, rem[0]);
+		if (b && b->mib_index == rem[0] && !same_counts)
+			b = b + 1 < st->bmcs + st->nbmcs ? b + 1 : NULL;
+		return (out->b = b) != NULL;
+	}
+	b = state_bmc_at_or_after(st, rem[0]);
+	if (!b)
+		return false;
+	if (b->mib_index != rem[0] || rlen == 1)
+		return mib_channel_row_from(st, b, 0, out);
+	/* Same BMC: channels after rem[1] (or rem[1] itself for an inclusive exact index). */
+	if (inclusive && rlen == 2 && rem[1] > 0 && state_find_channel(b, (long)rem[1])) {
+		out->b = b;
+		out->ch = state_find_channel(b, (long)rem[1]);
+		return true;
+	}
+	return mib_channel_row_from(st, b, rem[1], out);
+}
+
+/*
+ * The first instance of group g after suffix s (inclusive: s itself counts).
+ * Within a table the order is column-major: every row of a column, then the
+ * next column.
+ */
+static bool mib_next_in_group(struct mib_context *ctx, enum mib_group g, const oid *s, size_t n,
+			      bool inclusive, struct mib_instance *out)
+{
+	struct mib_columns cols = mib_columns_of(g);
+	size_t fixed = g == MIB_G_AGENT ? 1 : 2; /* group[.entry] before the column */
+
+	for (size_t i = 0; i < cols.n; i++) {
+		oid col[3] = {(oid)g, 1, cols.col[i]};
+		size_t clen = fixed + 1;
+		size_t k = n < clen ? n : clen;
+		int c;
+
+		if (g == MIB_G_AGENT)
+			col[1] = cols.col[i];
+		c = snmp_oid_compare(s, k, col, k);
+		if (c > 0)
+			continue; /* s is past this column */
+		memset(out, 0, sizeof(*out));
+		out->group = g;
+		out->column = cols.col[i];
+		if (g == MIB_G_AGENT) {
+			/* The one instance .0: after s unless s is it or beyond. */
+			if (c < 0 || n < clen)
+				return true;
+			if (n == clen || (n == clen + 1 && s[clen] == 0 && inclusive))
+				return true;
+			continue;
+		}
+		if (c < 0 || n <= clen) {
+			if (mib_row_after(ctx, g, NULL, 0, false, out))
+				return true;
+			continue;
+		}
+		if (mib_row_after(ctx, g, s + clen, n - clen, inclusive, out))
+			return true;
+	}
+	return false;
+}
+
+/* GETNEXT: the first instance after `name` within the module's objects. */
+bool mib_next(struct mib_context *ctx, const oid *name, size_t len, bool inclusive,
+		     struct mib_instance *out)
+{
+	static const enum mib_group groups[] = {MIB_G_BMC, MIB_G_CHANNEL, MIB_G_AGENT};
+	const oid *s = NULL;
+	size_t n = 0;
+	int c = snmp_oid_compare(name, len < MIB_PREFIX_LEN ? len : MIB_PREFIX_LEN,
+				 mib_objects_oid, len < MIB_PREFIX_LEN ? len : MIB_PREFIX_LEN);
+
+	if (c > 0)
+		return false;
+	if (c == 0 && len > MIB_PREFIX_LEN) {
+		s = name + MIB_PREFIX_LEN;
+		n = len - MIB_PREFIX_LEN;
+	}
+	for (size_t i = 0; i < MIB_COUNT(groups); i++) {
+		oid g = (oid)groups[i];
+
+		if (n > 0 && s[0] > g)
+			continue;
+		if (n > 0 && s[0] == g) {
+			if (mib_next_in_group(ctx, groups[i], s, n, inclusive, out))
+				return true;
+		} else if (mib_next_in_group(ctx, groups[i], &g, 1, false, out)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The full OID of an instance. */
+size_t mib_instance_oid(const struct mib_instance *in, oid *out)
+{
+	size_t len = MIB_PREFIX_LEN;
+
+	memcpy(out, mib_objects_oid, sizeof(mib_objects_oid));
+	out[len++] = (oid)in->group;
+	if (in->group == MIB_G_AGENT) {
+		out[len++] = in->column;
+		out[len++] = 0;
+		return len;
+	}
+	out[len++] = 1;
+	out[len++] = in->column;
+	out[len++] = in->b->mib_index;
+	if (in->group == MIB_G_CHANNEL)
+		out[len++] = in->ch->number;
+	return len;
+}
+
