@@ -54,11 +54,20 @@ static void fuzz_check(const struct config *cfg)
 
 	if (cfg->nbmcs < 1 || !cfg->bmcs || !cfg->agentx_socket || !cfg->path ||
 	    cfg->agentx_timeout < 1 || cfg->agentx_timeout > 255 || cfg->ping_interval < 1 ||
-	    cfg->refresh_interval < 1)
+	    cfg->refresh_interval < 1 || cfg->workers < 1 || cfg->workers > CONFIG_WORKERS_MAX)
 		abort();
 	for (i = 0; i < cfg->nbmcs; i++) {
 		const struct config_bmc *b = &cfg->bmcs[i];
 		const struct lanconf_password_policy *p = &b->password_policy;
+
+		if (b->index < 1 || b->index > CONFIG_BMC_INDEX_MAX)
+			abort();
+		for (size_t j = 0; j < i; j++)
+			if (cfg->bmcs[j].index == b->index)
+				abort();
+		for (size_t c = 0; c < b->nchannels; c++)
+			if (!lanconf_channel_is_valid(b->channels[c]))
+				abort();
 
 		if (!b->name || (b->driver != CONFIG_DRIVER_INBAND) != (b->host != NULL) ||
 		    b->port < 1 || b->timeout_ms < 100 || b->timeout_ms > 60000 ||
@@ -86,8 +95,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (config_load(fuzz_path, &cfg, err, sizeof(err)) == 0) {
 		fuzz_check(&cfg);
 		config_free(&cfg);
-	} else if (!err[0] || strchr(err, '\n') || cfg.bmcs || cfg.path) {
+	} else if (!err[0] || cfg.bmcs || cfg.path) {
 		abort();
+	} else {
+		/* One line of printable text: never bytes an unwritten buffer held. */
+		for (const char *c = err; *c; c++)
+			if (*c < 0x20 || *c > 0x7e)
+				abort();
 	}
 	return 0;
 }

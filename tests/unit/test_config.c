@@ -104,9 +104,10 @@ static void assert_policy(const struct lanconf_password_policy *p, unsigned min,
 	assert_int_equal(p->min_classes, classes);
 }
 
-static void assert_default_bmc(const struct config_bmc *b, const char *name)
+static void assert_default_bmc(const struct config_bmc *b, const char *name, uint32_t index)
 {
 	assert_string_equal(b->name, name);
+	assert_int_equal(b->index, index);
 	assert_int_equal(b->driver, CONFIG_DRIVER_INBAND);
 	assert_null(b->host);
 	assert_int_equal(b->port, 623);
@@ -129,6 +130,8 @@ static void assert_default_globals(const struct config *cfg)
 	assert_int_equal(cfg->agentx_timeout, 10);
 	assert_int_equal(cfg->ping_interval, 5);
 	assert_int_equal(cfg->refresh_interval, 30);
+	assert_int_equal(cfg->workers, config_default_workers(sysconf(_SC_NPROCESSORS_ONLN)));
+	assert_in_range(cfg->workers, 4, 8);
 	assert_default_policy(&cfg->password_policy);
 }
 
@@ -139,12 +142,14 @@ static void test_full(void **state)
 				   "  timeout: 30\n"
 				   "  ping_interval: 60\n"
 				   "refresh_interval: 120\n"
+				   "workers: 16\n"
 				   "password_policy:\n"
 				   "  min_length: 10\n"
 				   "  max_length: 16\n"
 				   "  min_classes: 3\n"
 				   "bmcs:\n"
 				   "  - name: rack1-node7\n"
+				   "    index: 7\n"
 				   "    driver: lanplus\n"
 				   "    host: 10.0.0.7\n"
 				   "    port: 6230\n"
@@ -175,11 +180,13 @@ static void test_full(void **state)
 	assert_int_equal(cfg.agentx_timeout, 30);
 	assert_int_equal(cfg.ping_interval, 60);
 	assert_int_equal(cfg.refresh_interval, 120);
+	assert_int_equal(cfg.workers, 16);
 	assert_policy(&cfg.password_policy, 10, 16, 3);
 	assert_int_equal(cfg.nbmcs, 3);
 
 	b = &cfg.bmcs[0];
 	assert_string_equal(b->name, "rack1-node7");
+	assert_int_equal(b->index, 7);
 	assert_int_equal(b->driver, CONFIG_DRIVER_LANPLUS);
 	assert_string_equal(b->host, "10.0.0.7");
 	assert_int_equal(b->port, 6230);
@@ -200,6 +207,7 @@ static void test_full(void **state)
 
 	b = &cfg.bmcs[1];
 	assert_string_equal(b->name, "old.bmc_2");
+	assert_int_equal(b->index, 2);
 	assert_int_equal(b->driver, CONFIG_DRIVER_LAN);
 	assert_string_equal(b->host, "bmc2.example.org");
 	assert_int_equal(b->port, 623);
@@ -210,6 +218,7 @@ static void test_full(void **state)
 	assert_policy(&b->password_policy, 10, 16, 3);
 
 	assert_string_equal(cfg.bmcs[2].name, "local");
+	assert_int_equal(cfg.bmcs[2].index, 3);
 	assert_int_equal(cfg.bmcs[2].driver, CONFIG_DRIVER_INBAND);
 	config_free(&cfg);
 }
@@ -222,7 +231,7 @@ static void test_minimal(void **state)
 	load_good("minimal.yaml", "bmcs:\n  - name: a\n", &cfg);
 	assert_default_globals(&cfg);
 	assert_int_equal(cfg.nbmcs, 1);
-	assert_default_bmc(&cfg.bmcs[0], "a");
+	assert_default_bmc(&cfg.bmcs[0], "a", 1);
 	config_free(&cfg);
 }
 
@@ -234,7 +243,7 @@ static void test_missing_bmcs(void **state)
 	load_good("nobmcs.yaml", "refresh_interval: 60\n", &cfg);
 	assert_int_equal(cfg.refresh_interval, 60);
 	assert_int_equal(cfg.nbmcs, 1);
-	assert_default_bmc(&cfg.bmcs[0], "local");
+	assert_default_bmc(&cfg.bmcs[0], "local", 1);
 	config_free(&cfg);
 }
 
@@ -246,10 +255,10 @@ static void test_empty_file(void **state)
 	load_good("empty.yaml", "# nothing but a comment\n", &cfg);
 	assert_default_globals(&cfg);
 	assert_int_equal(cfg.nbmcs, 1);
-	assert_default_bmc(&cfg.bmcs[0], "local");
+	assert_default_bmc(&cfg.bmcs[0], "local", 1);
 	config_free(&cfg);
 	load_good("empty2.yaml", "", &cfg);
-	assert_default_bmc(&cfg.bmcs[0], "local");
+	assert_default_bmc(&cfg.bmcs[0], "local", 1);
 	config_free(&cfg);
 }
 
@@ -260,7 +269,7 @@ static void test_channel_list(void **state)
 				   "    channels:\n"
 				   "      - 7\n"
 				   "      - 1\n"
-				   "      - 15\n"
+				   "      - 11\n"
 				   "  - name: b\n"
 				   "    channels: auto\n";
 	struct config cfg;
@@ -271,9 +280,88 @@ static void test_channel_list(void **state)
 	assert_int_equal(cfg.bmcs[0].nchannels, 3);
 	assert_int_equal(cfg.bmcs[0].channels[0], 7);
 	assert_int_equal(cfg.bmcs[0].channels[1], 1);
-	assert_int_equal(cfg.bmcs[0].channels[2], 15);
+	assert_int_equal(cfg.bmcs[0].channels[2], 11);
 	assert_true(cfg.bmcs[1].channels_auto);
 	assert_int_equal(cfg.bmcs[1].nchannels, 0);
+	config_free(&cfg);
+}
+
+/* Every LAN channel number at once: LANCONF_CHANNEL_MIN..MAX, no more. */
+static void test_channel_list_full(void **state)
+{
+	char text[256];
+	size_t used;
+	struct config cfg;
+	int ch;
+
+	(void)state;
+	used = (size_t)snprintf(text, sizeof(text), "bmcs:\n  - name: a\n    channels: [");
+	for (ch = LANCONF_CHANNEL_MAX; ch >= LANCONF_CHANNEL_MIN; ch--)
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%d%s", ch,
+					 ch > LANCONF_CHANNEL_MIN ? ", " : "]\n");
+	assert_true(used < sizeof(text));
+	load_good("channels_full.yaml", text, &cfg);
+	assert_int_equal(CONFIG_MAX_CHANNELS, 11);
+	assert_int_equal(cfg.bmcs[0].nchannels, CONFIG_MAX_CHANNELS);
+	assert_int_equal(cfg.bmcs[0].channels[0], 11);
+	assert_int_equal(cfg.bmcs[0].channels[CONFIG_MAX_CHANNELS - 1], 1);
+	config_free(&cfg);
+}
+
+static void test_workers(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	load_good("workers1.yaml", "workers: 1\n", &cfg);
+	assert_int_equal(cfg.workers, 1);
+	config_free(&cfg);
+	load_good("workers64.yaml", "workers: 64\nrefresh_interval: 60\n", &cfg);
+	assert_int_equal(cfg.workers, CONFIG_WORKERS_MAX);
+	assert_int_equal(cfg.workers, 64);
+	config_free(&cfg);
+}
+
+/* 2 per online CPU within 4..8; an unknown CPU count (-1) gets the minimum. */
+static void test_default_workers(void **state)
+{
+	(void)state;
+	assert_int_equal(config_default_workers(-1), 4);
+	assert_int_equal(config_default_workers(0), 4);
+	assert_int_equal(config_default_workers(1), 4);
+	assert_int_equal(config_default_workers(2), 4);
+	assert_int_equal(config_default_workers(3), 6);
+	assert_int_equal(config_default_workers(4), 8);
+	assert_int_equal(config_default_workers(5), 8);
+	assert_int_equal(config_default_workers(256), 8);
+	assert_int_equal(config_default_workers(LONG_MAX), 8);
+}
+
+/* Explicit and default indexes mix; bmcs[] stays in file order, not index order. */
+static void test_bmc_index(void **state)
+{
+	static const char text[] = "bmcs:\n"
+				   "  - name: a\n"
+				   "    index: 10\n"
+				   "  - name: b\n"
+				   "  - {name: c, index: 1}\n"
+				   "  - name: d\n"
+				   "  - name: e\n"
+				   "    index: 65535\n"
+				   "  - name: f\n"
+				   "    index: 6\n";
+	static const char *const names[] = {"a", "b", "c", "d", "e", "f"};
+	static const uint32_t indexes[] = {10, 2, 1, 4, 65535, 6};
+	struct config cfg;
+	size_t i;
+
+	(void)state;
+	load_good("index.yaml", text, &cfg);
+	assert_int_equal(cfg.nbmcs, ARRAY_SIZE(names));
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		assert_string_equal(cfg.bmcs[i].name, names[i]);
+		assert_int_equal(cfg.bmcs[i].index, indexes[i]);
+	}
 	config_free(&cfg);
 }
 
@@ -450,7 +538,7 @@ static void test_example_config(void **state)
 		fail_msg("the shipped example does not load: %s", err);
 	assert_default_globals(&cfg);
 	assert_int_equal(cfg.nbmcs, 1);
-	assert_default_bmc(&cfg.bmcs[0], "local");
+	assert_default_bmc(&cfg.bmcs[0], "local", 1);
 	config_free(&cfg);
 }
 
@@ -520,11 +608,36 @@ static void test_too_large(void **state)
 	assert_zeroed(&cfg);
 }
 
+/* The count is checked before any entry, so 65536 empty mappings suffice. */
+#define MANY_BMCS (CONFIG_BMC_INDEX_MAX + 1)
+static void test_too_many_bmcs(void **state)
+{
+	static char text[sizeof("bmcs: []\n") + 3 * MANY_BMCS];
+	char path[PATH_MAX], want[PATH_MAX + 64];
+	char err[512];
+	struct config cfg;
+	size_t i, used;
+
+	(void)state;
+	used = (size_t)snprintf(text, sizeof(text), "bmcs: [");
+	for (i = 0; i < MANY_BMCS; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "{}%s",
+					 i + 1 < MANY_BMCS ? "," : "]\n");
+	assert_true(used < sizeof(text));
+	write_file("many.yaml", text, 0600, path, sizeof(path));
+	assert_int_equal(config_load(path, &cfg, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:1:7: bmcs: at most 65535 BMCs (ipmiBmcIndex is 1..65535)",
+		 path);
+	assert_string_equal(err, want);
+	assert_zeroed(&cfg);
+}
+
 struct bad_case {
 	const char *name;
 	const char *yaml;
 	const char *where;   /* "LINE:COL: KEY", what must follow "FILE:" */
 	const char *reason;  /* a part of the reason, or NULL */
+	bool exact;	     /* reason is all of the message after "FILE:LINE:COL: KEY: " */
 	mode_t mode;	     /* of the config file; 0 means 0600 */
 	const char *pw_name; /* a password file to write beside it, or NULL */
 	const char *pw_text;
@@ -534,6 +647,10 @@ struct bad_case {
 #define BAD(n, y, w, r)                                                                            \
 	{                                                                                          \
 		.name = n, .yaml = y, .where = w, .reason = r                                      \
+	}
+#define BAD_EXACT(n, y, w, r)                                                                      \
+	{                                                                                          \
+		.name = n, .yaml = y, .where = w, .reason = r, .exact = true                       \
 	}
 #define BAD_MODE(n, y, w, r, m)                                                                    \
 	{                                                                                          \
@@ -612,6 +729,20 @@ static const struct bad_case bad_cases[] = {
 	"not used by driver lan"),
     BAD("unknown_driver", BMC_INBAND "    driver: ipmi\n", "3:13: bmcs[0].driver",
 	"expected one of inband, lan, lanplus, got \"ipmi\""),
+    BAD_EXACT("driver_mapping", BMC_INBAND "    driver: {lan: 1}\n", "3:13: bmcs[0].driver",
+	      "expected one of inband, lan, lanplus, got a mapping"),
+    BAD_EXACT("driver_sequence", BMC_INBAND "    driver: [lan]\n", "3:13: bmcs[0].driver",
+	      "expected one of inband, lan, lanplus, got a sequence"),
+    BAD_EXACT("privilege_mapping", BMC_LANPLUS "    privilege: {admin: 1}\n",
+	      "5:16: bmcs[0].privilege", "expected one of user, operator, admin, got a mapping"),
+    BAD_EXACT("privilege_null", BMC_LANPLUS "    privilege:\n", "5:15: bmcs[0].privilege",
+	      "expected one of user, operator, admin, got nothing"),
+    BAD_EXACT("cipher_mapping", BMC_LANPLUS "    cipher_suite: {3: 3}\n",
+	      "5:19: bmcs[0].cipher_suite",
+	      "expected one of 0, 1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17, got a mapping"),
+    BAD_EXACT("cipher_sequence", BMC_LANPLUS "    cipher_suite: [3]\n",
+	      "5:19: bmcs[0].cipher_suite",
+	      "expected one of 0, 1, 2, 3, 6, 7, 8, 11, 12, 15, 16, 17, got a sequence"),
     BAD("unknown_privilege", BMC_LANPLUS "    privilege: root\n", "5:16: bmcs[0].privilege",
 	"user, operator, admin"),
     BAD("unknown_workaround", BMC_LANPLUS "    workarounds: [opensesspriv, frobnicate]\n",
@@ -622,6 +753,19 @@ static const struct bad_case bad_cases[] = {
 	"5:19: bmcs[0].workarounds[0]", "not valid for driver lan"),
     BAD("workaround_twice", BMC_INBAND "    workarounds: [slowcommit, slowcommit]\n",
 	"3:31: bmcs[0].workarounds[1]", "listed twice"),
+    BAD_EXACT("workaround_mapping",
+	      BMC_LANPLUS "    workarounds: [opensesspriv, name: slowcommit]\n",
+	      "5:33: bmcs[0].workarounds[1]",
+	      "unknown workaround a mapping (driver lanplus knows: authcap, intel20, supermicro20, "
+	      "sun20, opensesspriv, integritycheckvalue, nochecksumcheck, slowcommit)"),
+    BAD_EXACT("workaround_sequence", BMC_INBAND "    workarounds: [[spinpoll]]\n",
+	      "3:19: bmcs[0].workarounds[0]",
+	      "unknown workaround a sequence (driver inband knows: assumeio, spinpoll, "
+	      "slowcommit)"),
+    BAD_EXACT("workaround_null", BMC_LAN "    workarounds: [authcap, ~]\n",
+	      "5:28: bmcs[0].workarounds[1]",
+	      "unknown workaround nothing (driver lan knows: authcap, idzero, unexpectedauth, "
+	      "forcepermsg, endianseq, noauthcodecheck, nochecksumcheck, slowcommit)"),
     BAD("workarounds_scalar", BMC_INBAND "    workarounds: spinpoll\n", "3:18: bmcs[0].workarounds",
 	"expected a sequence"),
     BAD("host_missing", "bmcs:\n  - name: a\n    driver: lanplus\n", "2:5: bmcs[0].host",
@@ -645,16 +789,30 @@ static const struct bad_case bad_cases[] = {
     BAD("name_nul", "bmcs:\n  - name: \"a\\0b\"\n", "2:11: bmcs[0].name", "NUL"),
     BAD("bmcs_empty", "bmcs: []\n", "1:7: bmcs", "at least one BMC"),
     BAD("bmcs_null", "bmcs:\n", "1:6: bmcs", "expected a sequence of BMCs, got nothing"),
-    BAD("channel_zero", BMC_INBAND "    channels: [1, 0]\n", "3:19: bmcs[0].channels[1]", "1..15"),
+    BAD_EXACT("channel_zero", BMC_INBAND "    channels: [1, 0]\n", "3:19: bmcs[0].channels[1]",
+	      "expected a LAN channel number 1..11, got \"0\""),
+    BAD_EXACT("channel_12", BMC_INBAND "    channels:\n      - 12\n", "4:9: bmcs[0].channels[0]",
+	      "expected a LAN channel number 1..11, got \"12\""),
+    BAD("channel_14", BMC_INBAND "    channels: [1, 2, 14]\n", "3:22: bmcs[0].channels[2]",
+	"1..11, got \"14\""),
+    BAD("channel_15", BMC_INBAND "    channels: [15]\n", "3:16: bmcs[0].channels[0]",
+	"1..11, got \"15\""),
     BAD("channel_16", BMC_INBAND "    channels:\n      - 16\n", "4:9: bmcs[0].channels[0]",
-	"1..15"),
+	"1..11"),
+    BAD_EXACT("channel_mapping", BMC_INBAND "    channels: [1, {a: 2}]\n",
+	      "3:19: bmcs[0].channels[1]", "expected a LAN channel number 1..11, got a mapping"),
+    BAD_EXACT("channel_sequence", BMC_INBAND "    channels: [[1]]\n", "3:16: bmcs[0].channels[0]",
+	      "expected a LAN channel number 1..11, got a sequence"),
+    BAD_EXACT("channels_mapping", BMC_INBAND "    channels: {1: 2}\n", "3:15: bmcs[0].channels",
+	      "expected auto or a sequence of channel numbers 1..11, got a mapping"),
     BAD("channel_duplicate", BMC_INBAND "    channels: [2, 3, 2]\n", "3:22: bmcs[0].channels[2]",
 	"channel 2 listed twice"),
     BAD("channels_empty", BMC_INBAND "    channels: []\n", "3:15: bmcs[0].channels",
 	"at least one"),
-    BAD("channels_word", BMC_INBAND "    channels: all\n", "3:15: bmcs[0].channels", "got \"all\""),
-    BAD("channels_too_many", BMC_INBAND "    channels: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,1,2]\n",
-	"3:15: bmcs[0].channels", "at most 16"),
+    BAD_EXACT("channels_word", BMC_INBAND "    channels: all\n", "3:15: bmcs[0].channels",
+	      "expected auto or a sequence of channel numbers 1..11, got \"all\""),
+    BAD_EXACT("channels_too_many", BMC_INBAND "    channels: [1,2,3,4,5,6,7,8,9,10,11,12]\n",
+	      "3:15: bmcs[0].channels", "at most 11 channels"),
     BAD("username_long", BMC_LANPLUS "    username: seventeen-chars-x\n", "5:15: bmcs[0].username",
 	"longer than 16"),
     BAD("password_long", BMC_LANPLUS "    password: " SECRET "-12345678901234\n",
@@ -705,9 +863,47 @@ static const struct bad_case bad_cases[] = {
 	"password_policy: {max_length: 3, min_length: 1}\n" BMC_INBAND
 	"    password_policy: {min_classes: 4}\n",
 	"4:36: bmcs[0].password_policy.min_classes", "cannot hold"),
+    BAD_EXACT("workers_zero", "workers: 0\n", "1:10: workers",
+	      "expected an integer 1..64, got \"0\""),
+    BAD_EXACT("workers_high", "workers: 65\n", "1:10: workers",
+	      "expected an integer 1..64, got \"65\""),
+    BAD_EXACT("workers_mapping", "workers: {a: 1}\n", "1:10: workers",
+	      "expected an integer 1..64, got a mapping"),
+    BAD_EXACT("index_zero", BMC_INBAND "    index: 0\n", "3:12: bmcs[0].index",
+	      "expected an integer 1..65535, got \"0\""),
+    BAD_EXACT("index_high", BMC_INBAND "    index: 65536\n", "3:12: bmcs[0].index",
+	      "expected an integer 1..65535, got \"65536\""),
+    BAD_EXACT("index_sequence", BMC_INBAND "    index: [1]\n", "3:12: bmcs[0].index",
+	      "expected an integer 1..65535, got a sequence"),
+    /* A default index collides like an explicit one; the later BMC is blamed. */
+    BAD_EXACT("index_default_taken", "bmcs:\n  - name: a\n    index: 2\n  - name: b\n",
+	      "4:5: bmcs[1]",
+	      "index 2 (the default: its position) already used by bmcs[0] (\"a\"); "
+	      "give this BMC an index of its own"),
+    BAD_EXACT("index_default_taken_flow", "bmcs: [{name: a}, {name: b, index: 3}, {name: c}]\n",
+	      "1:40: bmcs[2]",
+	      "index 3 (the default: its position) already used by bmcs[1] (\"b\"); "
+	      "give this BMC an index of its own"),
+    BAD_EXACT("index_takes_default", "bmcs:\n  - name: a\n  - name: b\n    index: 1\n",
+	      "4:12: bmcs[1].index", "index 1 already used by bmcs[0] (\"a\")"),
+    BAD_EXACT("index_twice",
+	      "bmcs:\n  - {name: a, index: 7}\n  - {name: b, index: 3}\n"
+	      "  - {name: c, index: 7}\n",
+	      "4:22: bmcs[2].index", "index 7 already used by bmcs[0] (\"a\")"),
     BAD("error_in_second_bmc", BMC_INBAND "  - name: b\n    timeout_ms: abc\n",
 	"4:17: bmcs[1].timeout_ms", NULL),
 };
+
+/* One line of printable ASCII, whatever the file held: no stack garbage, no control bytes. */
+static void assert_printable(const char *name, const char *err)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)err; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			fail_msg("%s: byte 0x%02x at offset %td of \"%s\"", name, *p,
+				 (const char *)p - err, err);
+}
 
 static void test_bad(void **state)
 {
@@ -730,7 +926,10 @@ static void test_bad(void **state)
 		fail_msg("%s: expected \"%s...\", got \"%s\"", c->name, want, err);
 	if (c->reason && !strstr(err, c->reason))
 		fail_msg("%s: expected \"%s\" in \"%s\"", c->name, c->reason, err);
-	assert_null(strchr(err, '\n'));
+	if (c->exact && strcmp(err + strlen(want), c->reason) != 0)
+		fail_msg("%s: expected exactly \"%s%s\", got \"%s\"", c->name, want, c->reason,
+			 err);
+	assert_printable(c->name, err);
 	assert_null(strstr(err, SECRET));
 	assert_zeroed(&cfg);
 }
@@ -743,6 +942,10 @@ int main(void)
 	    cmocka_unit_test(test_missing_bmcs),
 	    cmocka_unit_test(test_empty_file),
 	    cmocka_unit_test(test_channel_list),
+	    cmocka_unit_test(test_channel_list_full),
+	    cmocka_unit_test(test_workers),
+	    cmocka_unit_test(test_default_workers),
+	    cmocka_unit_test(test_bmc_index),
 	    cmocka_unit_test(test_workarounds),
 	    cmocka_unit_test(test_policy_inheritance),
 	    cmocka_unit_test(test_key_order),
@@ -753,6 +956,7 @@ int main(void)
 	    cmocka_unit_test(test_driver_names),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_too_large),
+	    cmocka_unit_test(test_too_many_bmcs),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(good) + ARRAY_SIZE(bad_cases)];
 	size_t i;
