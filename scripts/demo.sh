@@ -71,7 +71,8 @@ bmcs:
 CONF
 chmod 600 "$work/ipmi-agentx.yaml"
 "$build/ipmi-agentx" -c "$work/ipmi-agentx.yaml" -f >"$work/agent.log" 2>&1 &
-pids+=($!)
+agent_pid=$!
+pids+=($agent_pid)
 
 mibs=(-M "$src/mibs:$build/std-mibs" -m IPMI-CHANNEL-MIB)
 snmp_args=(-v2c -c public "${mibs[@]}" "127.0.0.1:$snmp")
@@ -86,8 +87,11 @@ while true; do
 
 Try, in another shell:
   snmpset -v2c -c private ${mibs[*]} 127.0.0.1:$snmp \\
-      IPMI-CHANNEL-MIB::ipmiChannelIpAddress.1.1 a 192.0.2.77
+      IPMI-CHANNEL-MIB::ipmiChannelIpAddress.1.1 a 192.0.2.77 \\
+      IPMI-CHANNEL-MIB::ipmiChannelVlanId.1.1 i 42
+  snmpset -v2c -c private ${mibs[*]} 127.0.0.1:$snmp IPMI-CHANNEL-MIB::ipmiBmcIdentify.1 i 30
   ipmitool -I lanplus -C 3 -H 127.0.0.1 -p $bmc1 -U admin -P secret lan print 1
+  kill -HUP $agent_pid    # reload the configuration ($work/ipmi-agentx.yaml)
 Logs: $work   Ctrl-C stops everything.
 HINT
     sleep 5
