@@ -9,8 +9,11 @@ packages=(
     libfreeipmi-dev freeipmi-tools libyaml-dev
     openipmi ipmitool
     libcmocka-dev python3 python3-pytest smitools
+    python3-pysnmp4   # bench/fleet.py: an in-process SNMP client
     clang libclang-rt-14-dev
     procps iproute2
+    dpkg-dev lintian systemd man-db groff-base binutils  # package: cpack DEB (dpkg-shlibdeps), lintian, systemd-analyze, man --warnings, readelf
+    prometheus-snmp-exporter prometheus python3-yaml  # dashboards/: snmp_exporter + generator, promtool
 )
 # The standard SMIv2 MIBs are fetched from npm at build time (Debian main has none).
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -5,7 +5,7 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/scripts/install-deps.sh"
-args=(-DIPMI_AGENTX_WERROR=ON)
+args=(-DIPMI_AGENTX_WERROR=ON -DBUILD_TESTING=ON)
 build=${BUILD_DIR:-$src/build}
 if [ "${IPMI_AGENTX_SANITIZE:-0}" = 1 ]; then
     # clang for libFuzzer: the fuzz targets also run for a short smoke time.
