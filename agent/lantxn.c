@@ -118,6 +118,8 @@ static enum bmc_status take_lock(const struct lantxn_store *s, uint8_t channel, 
 		st = s->set_in_progress(s->ctx, channel, LANTXN_SET_IN_PROGRESS, &cc, err, errlen);
 	}
 	if (st == BMC_OK) {
+		/* Ours now, whoever held it: a lock we thought we had left is not there. */
+		*s->stale_locks &= (uint16_t)~channel_bit(channel);
 		*locked = true;
 		return BMC_OK;
 	}
@@ -283,6 +285,9 @@ enum bmc_status lantxn_apply(const struct lantxn_store *s, uint8_t channel,
 		return st;
 	st = write_locked(s, channel, to, fields, false, &touched, err, errlen);
 	if (st == BMC_OK) {
+		/* What was said on the way (no set-in-progress, a lock taken back) was no failure. */
+		if (errlen)
+			err[0] = '\0';
 		st = verify(s, channel, from, to, fields, readback, readback_ok, err, errlen);
 		/* All or nothing: a change that does not read back as written is taken back. */
 		if (st == BMC_VERIFY_FAILED &&
