@@ -96,8 +96,11 @@ static enum bmc_status commit_writes(const struct lantxn_store *s, uint8_t chann
 	st = s->set_in_progress(s->ctx, channel, LANTXN_SET_COMPLETE, &cc, err, errlen);
 	if (st != BMC_OK && cc == 0)
 		return st;
-	if (st != BMC_OK)
+	if (st != BMC_OK) {
+		/* Committed, but the lock may still be ours: the next change takes it back. */
+		*s->stale_locks |= channel_bit(channel);
 		log_warn("bmc %s: %s", s->name, err);
+	}
 	return BMC_OK;
 }
 

@@ -38,7 +38,7 @@
 struct lantxn_store {
 	void *ctx;
 	const char *name; /* the BMC's name, for logs */
-	/* Every call: BMC_OK or why not; *cc (may be NULL) gets a non-zero completion code. */
+	/* Every call: BMC_OK or why not; *cc (may be NULL) gets the completion code, 0 if none. */
 	enum bmc_status (*set_in_progress)(void *ctx, uint8_t channel, uint8_t state, uint8_t *cc,
 					   char *err, size_t errlen);
 	/* Write one field (a single LANCONF_F_* bit) of v. */
