@@ -133,8 +133,7 @@ static bool decode_vlan_priority(fiid_obj_t rs, struct lanconf *lan)
 	return true;
 }
 
-static int encode_vlan_priority(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v,
-				fiid_obj_t rs)
+static int encode_vlan_priority(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_obj_t rs)
 {
 	return ipmi_cmd_set_lan_configuration_parameters_vlan_priority(ctx, ch, v->vlan_priority,
 								       rs);
@@ -144,8 +143,7 @@ static int encode_vlan_priority(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf
 static const struct lan_param lan_params[] = {
     {LANCONF_F_SOURCE, IPMI_LAN_CONFIGURATION_PARAMETER_IP_ADDRESS_SOURCE,
      ipmi_cmd_get_lan_configuration_parameters_ip_address_source,
-     tmpl_cmd_get_lan_configuration_parameters_ip_address_source_rs, decode_source,
-     encode_source},
+     tmpl_cmd_get_lan_configuration_parameters_ip_address_source_rs, decode_source, encode_source},
     {LANCONF_F_IP, IPMI_LAN_CONFIGURATION_PARAMETER_IP_ADDRESS,
      ipmi_cmd_get_lan_configuration_parameters_ip_address,
      tmpl_cmd_get_lan_configuration_parameters_ip_address_rs, decode_ip, encode_ip},
@@ -192,7 +190,7 @@ static enum bmc_status read_param(struct bmc *b, uint8_t channel, const struct l
 
 	rs = fiid_obj_create(p->tmpl);
 	if (!rs) {
-		bmc_set_err(err, errlen, "Get LAN parameter: out of memory");
+		errtext_set(err, errlen, "Get LAN parameter: out of memory");
 		return BMC_FAILED;
 	}
 	snprintf(what, sizeof(what), "Get LAN parameter %u (%s) on channel %u", p->selector,
@@ -202,7 +200,7 @@ static enum bmc_status read_param(struct bmc *b, uint8_t channel, const struct l
 		    IPMI_LAN_CONFIGURATION_PARAMETERS_NO_BLOCK_SELECTOR, rs);
 	st = bmc_cmd_result(b, rc, rs, what, false, &cc, err, errlen);
 	if (st == BMC_OK && !p->decode(rs, lan)) {
-		bmc_set_err(err, errlen, "%s: malformed reply", what);
+		errtext_set(err, errlen, "%s: malformed reply", what);
 		st = BMC_FAILED;
 	} else if (st != BMC_OK && cc == LANTXN_CC_PARAM_UNSUPPORTED) {
 		log_debug("bmc %s: channel %u has no %s", b->cfg->name, channel,
@@ -246,16 +244,16 @@ static enum bmc_status store_write(void *ctx, uint8_t channel, unsigned field,
 	int rc;
 
 	if (!p || !p->encode) {
-		bmc_set_err(err, errlen, "%s cannot be written", lanconf_field_name(field));
+		errtext_set(err, errlen, "%s cannot be written", lanconf_field_name(field));
 		return BMC_READ_ONLY;
 	}
 	rs = fiid_obj_create(tmpl_cmd_set_lan_configuration_parameters_rs);
 	if (!rs) {
-		bmc_set_err(err, errlen, "Set LAN parameter: out of memory");
+		errtext_set(err, errlen, "Set LAN parameter: out of memory");
 		return BMC_FAILED;
 	}
-	snprintf(what, sizeof(what), "Set LAN parameter %s on channel %u", lanconf_field_name(field),
-		 channel);
+	snprintf(what, sizeof(what), "Set LAN parameter %s on channel %u",
+		 lanconf_field_name(field), channel);
 	log_debug("bmc %s: %s", b->cfg->name, what);
 	rc = p->encode(b->ctx, channel, v, rs);
 	st = bmc_cmd_result(b, rc, rs, what, false, NULL, err, errlen);
@@ -275,8 +273,8 @@ static const char *sip_state_name(uint8_t state)
 	}
 }
 
-static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t state,
-					     uint8_t *cc, char *err, size_t errlen)
+static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t state, uint8_t *cc,
+					     char *err, size_t errlen)
 {
 	struct bmc *b = ctx;
 	enum bmc_status st;
@@ -286,7 +284,7 @@ static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t
 
 	rs = fiid_obj_create(tmpl_cmd_set_lan_configuration_parameters_rs);
 	if (!rs) {
-		bmc_set_err(err, errlen, "Set In Progress: out of memory");
+		errtext_set(err, errlen, "Set In Progress: out of memory");
 		return BMC_FAILED;
 	}
 	snprintf(what, sizeof(what), "Set In Progress (%s) on channel %u", sip_state_name(state),
@@ -298,8 +296,8 @@ static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t
 	return st;
 }
 
-static enum bmc_status store_read(void *ctx, uint8_t channel, unsigned fields,
-				  struct lanconf *out, char *err, size_t errlen)
+static enum bmc_status store_read(void *ctx, uint8_t channel, unsigned fields, struct lanconf *out,
+				  char *err, size_t errlen)
 {
 	return bmc_lan_read(ctx, channel, fields, out, err, errlen);
 }

@@ -10,6 +10,7 @@
 #include <freeipmi/freeipmi.h>
 
 #include "bmc.h"
+#include "errtext.h"
 
 /* A change that must be undone once the BMC answers again (bmc_remember_restore). */
 struct bmc_restore {
@@ -35,14 +36,12 @@ struct bmc {
 	/* Set when a login failed during the current call: one try per call bounds its time. */
 	bool open_failed;
 	char open_error[BMC_ERROR_MAX];
-	uint16_t stale_locks;		  /* channels whose set-in-progress we may have left taken */
-	bool inband_probed;		  /* ipmi_ctx_find_inband ran once */
-	ipmi_driver_type_t inband_driver; /* what it (or a later open) found */
+	uint16_t stale_locks; /* channels whose set-in-progress we may have left taken */
+	bool inband_probed;   /* ipmi_ctx_find_inband ran once */
+	ipmi_driver_type_t inband_driver;		     /* what it (or a later open) found */
 	struct bmc_restore restore[LANCONF_CHANNEL_MAX + 1]; /* by channel number */
 };
 
-void bmc_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 double bmc_monotonic(void);
 
 /* Every public call starts here: one login try per call, idle sessions dropped. */

@@ -24,7 +24,7 @@ static enum bmc_status read_info(struct bmc *b, struct bmc_info *info, char *err
 
 	rs = fiid_obj_create(tmpl_cmd_get_device_id_rs);
 	if (!rs) {
-		bmc_set_err(err, errlen, "Get Device ID: out of memory");
+		errtext_set(err, errlen, "Get Device ID: out of memory");
 		goto cleanup;
 	}
 	log_debug("bmc %s: Get Device ID", b->cfg->name);
@@ -38,7 +38,7 @@ static enum bmc_status read_info(struct bmc *b, struct bmc_info *info, char *err
 	    fiid_obj_get(rs, "firmware_revision2.minor_revision", &minor) != 1 ||
 	    fiid_obj_get(rs, "ipmi_version_major", &v_major) != 1 ||
 	    fiid_obj_get(rs, "ipmi_version_minor", &v_minor) != 1) {
-		bmc_set_err(err, errlen, "Get Device ID: malformed reply");
+		errtext_set(err, errlen, "Get Device ID: malformed reply");
 		st = BMC_FAILED;
 		goto cleanup;
 	}
@@ -74,7 +74,7 @@ static enum bmc_status probe_channel(struct bmc *b, uint8_t channel, bool *is_la
 	*is_lan = false;
 	rs = fiid_obj_create(tmpl_cmd_get_channel_info_rs);
 	if (!rs) {
-		bmc_set_err(err, errlen, "Get Channel Info: out of memory");
+		errtext_set(err, errlen, "Get Channel Info: out of memory");
 		goto cleanup;
 	}
 	snprintf(what, sizeof(what), "Get Channel Info for channel %u", channel);

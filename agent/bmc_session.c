@@ -41,17 +41,6 @@ const char *bmc_status_name(enum bmc_status s)
 	return "unknown";
 }
 
-void bmc_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 double bmc_monotonic(void)
 {
 	struct timespec ts;
@@ -174,11 +163,11 @@ enum bmc_status bmc_cmd_result(struct bmc *b, int rc, fiid_obj_t rs, const char 
 		fiid_obj_get(rs, "cmd", &cmd);
 		if (cc_out)
 			*cc_out = (uint8_t)cc;
-		bmc_set_err(err, errlen, "%s: completion code 0x%02x (%s)", what, (unsigned)cc,
+		errtext_set(err, errlen, "%s: completion code 0x%02x (%s)", what, (unsigned)cc,
 			    bmc_cc_name((uint8_t)cmd, (uint8_t)cc));
 		return bmc_status_from_cc((uint8_t)cc, invalid_is_unsupported);
 	}
-	bmc_set_err(err, errlen, "%s: %s", what, ipmi_ctx_errormsg(b->ctx));
+	errtext_set(err, errlen, "%s: %s", what, ipmi_ctx_errormsg(b->ctx));
 	bmc_session_close(b);
 	return BMC_UNREACHABLE;
 }
@@ -248,9 +237,9 @@ static enum bmc_status open_inband(struct bmc *b, char *err, size_t errlen)
 		rc = ipmi_ctx_errnum(b->ctx) == IPMI_ERR_DEVICE_NOT_FOUND ? 0 : -1;
 	}
 	if (rc == 0)
-		bmc_set_err(err, errlen, "no in-band IPMI device found");
+		errtext_set(err, errlen, "no in-band IPMI device found");
 	else
-		bmc_set_err(err, errlen, "%s opening the in-band IPMI device",
+		errtext_set(err, errlen, "%s opening the in-band IPMI device",
 			    ipmi_ctx_errormsg(b->ctx));
 	return BMC_UNREACHABLE;
 }
@@ -270,7 +259,7 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
 	snprintf(host, sizeof(host), "%s:%u", c->host ? c->host : "", (unsigned)c->port);
 	if (c->driver == CONFIG_DRIVER_LAN && password &&
 	    strlen(password) > IPMI_1_5_MAX_PASSWORD_LENGTH) {
-		bmc_set_err(err, errlen,
+		errtext_set(err, errlen,
 			    "password longer than %d characters: IPMI 1.5 cannot use it",
 			    IPMI_1_5_MAX_PASSWORD_LENGTH);
 		return BMC_UNREACHABLE;
@@ -289,7 +278,7 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
 						 c->workaround_flags, IPMI_FLAGS_DEFAULT);
 	if (rc == 0)
 		return BMC_OK;
-	bmc_set_err(err, errlen, "%s connecting to %s", ipmi_ctx_errormsg(ctx), host);
+	errtext_set(err, errlen, "%s connecting to %s", ipmi_ctx_errormsg(ctx), host);
 	return BMC_UNREACHABLE;
 }
 
@@ -300,7 +289,7 @@ enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen)
 	if (b->open)
 		return BMC_OK;
 	if (b->open_failed) {
-		bmc_set_err(err, errlen, "%s", b->open_error);
+		errtext_set(err, errlen, "%s", b->open_error);
 		return BMC_UNREACHABLE;
 	}
 	if (b->cfg->driver == CONFIG_DRIVER_INBAND)
@@ -312,24 +301,23 @@ enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen)
 		log_debug("bmc %s: session open", b->cfg->name);
 	} else {
 		b->open_failed = true;
-		bmc_set_err(err, errlen, "%s", b->open_error);
+		errtext_set(err, errlen, "%s", b->open_error);
 	}
 	return st;
 }
 
-enum bmc_status bmc_session_try_login(struct bmc *b, const char *password, char *err,
-				      size_t errlen)
+enum bmc_status bmc_session_try_login(struct bmc *b, const char *password, char *err, size_t errlen)
 {
 	enum bmc_status st;
 	ipmi_ctx_t ctx;
 
 	if (b->cfg->driver == CONFIG_DRIVER_INBAND) {
-		bmc_set_err(err, errlen, "an in-band BMC has no login");
+		errtext_set(err, errlen, "an in-band BMC has no login");
 		return BMC_UNSUPPORTED;
 	}
 	ctx = ipmi_ctx_create();
 	if (!ctx) {
-		bmc_set_err(err, errlen, "out of memory");
+		errtext_set(err, errlen, "out of memory");
 		return BMC_FAILED;
 	}
 	st = open_lan(b, ctx, password, err, errlen);

@@ -29,14 +29,15 @@ static enum bmc_status read_user_name(struct bmc *b, uint8_t uid, char name[17],
 	memset(name, 0, 17);
 	rs = fiid_obj_create(tmpl_cmd_get_user_name_rs);
 	if (!rs) {
-		bmc_set_err(err, errlen, "Get User Name: out of memory");
+		errtext_set(err, errlen, "Get User Name: out of memory");
 		return BMC_FAILED;
 	}
 	snprintf(what, sizeof(what), "Get User Name for user %u", uid);
 	rc = ipmi_cmd_get_user_name(b->ctx, uid, rs);
 	st = bmc_cmd_result(b, rc, rs, what, false, NULL, err, errlen);
-	if (st == BMC_OK && fiid_obj_get_data(rs, "user_name", name, IPMI_MAX_USER_NAME_LENGTH) < 0) {
-		bmc_set_err(err, errlen, "%s: malformed reply", what);
+	if (st == BMC_OK &&
+	    fiid_obj_get_data(rs, "user_name", name, IPMI_MAX_USER_NAME_LENGTH) < 0) {
+		errtext_set(err, errlen, "%s: malformed reply", what);
 		st = BMC_FAILED;
 	}
 	fiid_obj_destroy(rs);
@@ -87,8 +88,8 @@ bool bmc_password_user_is_session_user(struct bmc *b)
 }
 
 /* One Set User Password request: operation set or test, in the size form len asks for. */
-static enum bmc_status user_password(struct bmc *b, uint8_t operation, const char *pw,
-				     size_t len, uint8_t *cc, char *err, size_t errlen)
+static enum bmc_status user_password(struct bmc *b, uint8_t operation, const char *pw, size_t len,
+				     uint8_t *cc, char *err, size_t errlen)
 {
 	uint8_t size = len > IPMI_1_5_MAX_PASSWORD_LENGTH ? IPMI_PASSWORD_SIZE_20_BYTES
 							  : IPMI_PASSWORD_SIZE_16_BYTES;
@@ -102,7 +103,7 @@ static enum bmc_status user_password(struct bmc *b, uint8_t operation, const cha
 
 	rs = fiid_obj_create(tmpl_cmd_set_user_password_rs);
 	if (!rs) {
-		bmc_set_err(err, errlen, "%s: out of memory", opname);
+		errtext_set(err, errlen, "%s: out of memory", opname);
 		return BMC_FAILED;
 	}
 	snprintf(what, sizeof(what), "%s for user %u", opname, b->cfg->password_user_id);
@@ -131,7 +132,7 @@ static enum bmc_status prove_own(struct bmc *b, const char *pw, size_t len, char
 	if (bmc_session_try_login(b, pw, why, sizeof(why)) == BMC_OK) {
 		copy = bmc_password_copy(pw, len);
 		if (!copy) {
-			bmc_set_err(err, errlen, "out of memory adopting the new password");
+			errtext_set(err, errlen, "out of memory adopting the new password");
 			return BMC_UNDO_FAILED;
 		}
 		bmc_password_free(b->previous_password);
@@ -147,13 +148,13 @@ static enum bmc_status prove_own(struct bmc *b, const char *pw, size_t len, char
 	    user_password(b, IPMI_PASSWORD_OPERATION_SET_PASSWORD, old, strlen(old), NULL, again,
 			  sizeof(again)) != BMC_OK ||
 	    bmc_session_try_login(b, old, again, sizeof(again)) != BMC_OK) {
-		bmc_set_err(err, errlen,
+		errtext_set(err, errlen,
 			    "the new password of user %u does not work (%s), and the previous one "
 			    "could not be restored: %s",
 			    b->cfg->password_user_id, why, again);
 		return BMC_UNDO_FAILED;
 	}
-	bmc_set_err(err, errlen,
+	errtext_set(err, errlen,
 		    "the new password of user %u does not work (%s); the previous one was "
 		    "restored",
 		    b->cfg->password_user_id, why);
@@ -171,7 +172,7 @@ static enum bmc_status prove_other(struct bmc *b, const char *pw, size_t len, ch
 	if (user_password(b, IPMI_PASSWORD_OPERATION_TEST_PASSWORD, pw, len, &cc, why,
 			  sizeof(why)) == BMC_OK)
 		return BMC_OK;
-	bmc_set_err(err, errlen,
+	errtext_set(err, errlen,
 		    "the new password of user %u does not work (%s%s), and the previous one is "
 		    "not known to the agent: it could not be restored",
 		    b->cfg->password_user_id, why,
@@ -189,7 +190,7 @@ enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, c
 
 	bmc_enter(b);
 	if (!pw || len == 0 || len > IPMI_2_0_MAX_PASSWORD_LENGTH) {
-		bmc_set_err(err, errlen, "password length %zu outside 1..%d", len,
+		errtext_set(err, errlen, "password length %zu outside 1..%d", len,
 			    IPMI_2_0_MAX_PASSWORD_LENGTH);
 		st = BMC_INVALID;
 		goto out;
@@ -199,7 +200,7 @@ enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, c
 		goto out;
 	own = own_user_of(b);
 	if (own && b->cfg->driver == CONFIG_DRIVER_LAN && len > IPMI_1_5_MAX_PASSWORD_LENGTH) {
-		bmc_set_err(err, errlen, "an IPMI 1.5 session cannot log in with %zu octets", len);
+		errtext_set(err, errlen, "an IPMI 1.5 session cannot log in with %zu octets", len);
 		st = BMC_INVALID;
 		goto out;
 	}
@@ -222,7 +223,7 @@ enum bmc_status bmc_undo_password(struct bmc *b, char *err, size_t errlen)
 
 	bmc_enter(b);
 	if (!b->previous_valid) {
-		bmc_set_err(err, errlen,
+		errtext_set(err, errlen,
 			    "the previous password of user %u is not known to the agent",
 			    b->cfg->password_user_id);
 		st = BMC_UNDO_FAILED;
@@ -271,10 +272,10 @@ enum bmc_status bmc_identify(struct bmc *b, uint8_t interval, bool force, char *
 	if (n < 0) {
 		st = bmc_cmd_result(b, n, NULL, "Chassis Identify", true, NULL, err, errlen);
 	} else if (n < 2) {
-		bmc_set_err(err, errlen, "Chassis Identify: reply of %d byte(s)", n);
+		errtext_set(err, errlen, "Chassis Identify: reply of %d byte(s)", n);
 		st = BMC_FAILED;
 	} else if (rs[1] != IPMI_COMP_CODE_COMMAND_SUCCESS) {
-		bmc_set_err(err, errlen, "Chassis Identify: completion code 0x%02x (%s)", rs[1],
+		errtext_set(err, errlen, "Chassis Identify: completion code 0x%02x (%s)", rs[1],
 			    bmc_cc_name(IPMI_CMD_CHASSIS_IDENTIFY, rs[1]));
 		st = bmc_status_from_cc(rs[1], true);
 	}

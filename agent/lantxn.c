@@ -1,43 +1,10 @@
 #include "lantxn.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "errtext.h"
 #include "log.h"
-
-static void txn_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void txn_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Appends to an error text already set, for "first failure; what the undo did". */
-static void txn_append_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void txn_append_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	size_t used;
-
-	if (!err || errlen == 0)
-		return;
-	used = strnlen(err, errlen);
-	if (used + 1 >= errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + used, errlen - used, fmt, ap);
-	va_end(ap);
-}
 
 void lantxn_describe_fields(unsigned fields, char *buf, size_t len)
 {
@@ -161,7 +128,7 @@ static enum bmc_status write_locked(const struct lantxn_store *s, uint8_t channe
 			continue;
 		if (!best_effort && s->expired(s->ctx)) {
 			first = BMC_FAILED;
-			txn_set_err(err, errlen, "the SET's deadline passed before the %s write",
+			errtext_set(err, errlen, "the SET's deadline passed before the %s write",
 				    lanconf_field_name(f));
 			goto fail;
 		}
@@ -173,7 +140,7 @@ static enum bmc_status write_locked(const struct lantxn_store *s, uint8_t channe
 			continue;
 		if (first == BMC_OK) {
 			first = st;
-			txn_set_err(err, errlen, "%s", why);
+			errtext_set(err, errlen, "%s", why);
 		} else {
 			log_warn("bmc %s: %s", s->name, why);
 		}
@@ -184,7 +151,7 @@ static enum bmc_status write_locked(const struct lantxn_store *s, uint8_t channe
 		return first;
 	if (!best_effort && s->expired(s->ctx)) {
 		first = BMC_FAILED;
-		txn_set_err(err, errlen, "the SET's deadline passed before the commit");
+		errtext_set(err, errlen, "the SET's deadline passed before the commit");
 		goto fail;
 	}
 	st = commit_writes(s, channel, why, sizeof(why));
@@ -192,7 +159,7 @@ static enum bmc_status write_locked(const struct lantxn_store *s, uint8_t channe
 		return first;
 	if (first == BMC_OK) {
 		first = st;
-		txn_set_err(err, errlen, "%s", why);
+		errtext_set(err, errlen, "%s", why);
 	}
 fail:
 	if (locked)
@@ -224,7 +191,7 @@ static bool restore_fields(const struct lantxn_store *s, uint8_t channel,
 
 	*rb_ok = read_fields(s, channel, touched, from, rb, why, sizeof(why));
 	if (!*rb_ok) {
-		txn_append_err(err, errlen, "; cannot check the old values: %s", why);
+		errtext_append(err, errlen, "; cannot check the old values: %s", why);
 		return false;
 	}
 	redo = lanconf_diff(rb, from) & touched;
@@ -238,14 +205,14 @@ static bool restore_fields(const struct lantxn_store *s, uint8_t channel,
 		log_warn("bmc %s: restoring channel %u: %s", s->name, channel, why);
 	*rb_ok = read_fields(s, channel, touched, from, rb, why, sizeof(why));
 	if (!*rb_ok) {
-		txn_append_err(err, errlen, "; cannot check the restored values: %s", why);
+		errtext_append(err, errlen, "; cannot check the restored values: %s", why);
 		return false;
 	}
 	redo = lanconf_diff(rb, from) & touched;
 	if (!redo)
 		return true;
 	lantxn_describe_fields(redo, names, sizeof(names));
-	txn_append_err(err, errlen, "; could not restore %s", names);
+	errtext_append(err, errlen, "; could not restore %s", names);
 	return false;
 }
 
@@ -259,7 +226,7 @@ static enum bmc_status verify(const struct lantxn_store *s, uint8_t channel,
 
 	*rb = *from;
 	if (s->read(s->ctx, channel, fields, rb, why, sizeof(why)) != BMC_OK) {
-		txn_set_err(err, errlen, "committed, but the read-back failed: %s", why);
+		errtext_set(err, errlen, "committed, but the read-back failed: %s", why);
 		return BMC_VERIFY_FAILED;
 	}
 	*rb_ok = true;
@@ -267,7 +234,7 @@ static enum bmc_status verify(const struct lantxn_store *s, uint8_t channel,
 	if (!diff)
 		return BMC_OK;
 	lantxn_describe_fields(diff, names, sizeof(names));
-	txn_set_err(err, errlen, "committed, but channel %u reads back different: %s", channel,
+	errtext_set(err, errlen, "committed, but channel %u reads back different: %s", channel,
 		    names);
 	return BMC_VERIFY_FAILED;
 }
@@ -288,7 +255,8 @@ enum bmc_status lantxn_apply(const struct lantxn_store *s, uint8_t channel,
 		return st;
 	st = write_locked(s, channel, to, fields, false, &touched, err, errlen);
 	if (st == BMC_OK) {
-		/* What was said on the way (no set-in-progress, a lock taken back) was no failure. */
+		/* What was said on the way (no set-in-progress, a lock taken back) was no failure.
+		 */
 		if (errlen)
 			err[0] = '\0';
 		st = verify(s, channel, from, to, fields, readback, readback_ok, err, errlen);

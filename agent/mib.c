@@ -206,9 +206,9 @@ int mib_register(struct mib_context *ctx)
 {
 	if (mib_set_init(ctx) < 0)
 		return -1;
-	mib_reg = netsnmp_create_handler_registration("ipmiChannelObjects", mib_handler,
-						      mib_objects_oid, OID_LENGTH(mib_objects_oid),
-						      HANDLER_CAN_RWRITE);
+	mib_reg =
+	    netsnmp_create_handler_registration("ipmiChannelObjects", mib_handler, mib_objects_oid,
+						OID_LENGTH(mib_objects_oid), HANDLER_CAN_RWRITE);
 	if (!mib_reg)
 		return -1;
 	mib_reg->my_reg_void = ctx;

@@ -16,9 +16,9 @@ struct mib_set_state;
 struct mib_context {
 	const struct config *cfg;
 	struct state *state;
-	struct fleet *fleet;  /* runs the BMC work of SETs */
-	double started;	      /* monotonic seconds at start: ipmiAgentUptime */
-	unsigned agentx_epoch; /* bumped each time the AgentX session to the master is lost */
+	struct fleet *fleet;	    /* runs the BMC work of SETs */
+	double started;		    /* monotonic seconds at start: ipmiAgentUptime */
+	unsigned agentx_epoch;	    /* bumped each time the AgentX session to the master is lost */
 	struct mib_set_state *sets; /* owned by mib_set.c */
 };
 

@@ -16,16 +16,25 @@ static const oid mib_objects_oid[] = {IPMI_MIB_OBJECTS};
 
 /* The columns of each table, in OID order; the agent scalars' arcs. */
 static const unsigned mib_bmc_columns[] = {
-    IPMI_MIB_BMC_NAME,		   IPMI_MIB_BMC_REACHABLE,	 IPMI_MIB_BMC_MANUFACTURER_ID,
-    IPMI_MIB_BMC_FIRMWARE_VERSION, IPMI_MIB_BMC_IPMI_VERSION,	 IPMI_MIB_BMC_LAST_REFRESH,
-    IPMI_MIB_BMC_LAST_ERROR,	   IPMI_MIB_BMC_PASSWORD_USER_ID, IPMI_MIB_BMC_PASSWORD,
-    IPMI_MIB_BMC_IDENTIFY,	   IPMI_MIB_BMC_IDENTIFY_FORCE,	 IPMI_MIB_BMC_REFRESHES,
-    IPMI_MIB_BMC_REFRESH_FAILURES, IPMI_MIB_BMC_SETS_APPLIED,	 IPMI_MIB_BMC_SETS_FAILED,
+    IPMI_MIB_BMC_NAME,
+    IPMI_MIB_BMC_REACHABLE,
+    IPMI_MIB_BMC_MANUFACTURER_ID,
+    IPMI_MIB_BMC_FIRMWARE_VERSION,
+    IPMI_MIB_BMC_IPMI_VERSION,
+    IPMI_MIB_BMC_LAST_REFRESH,
+    IPMI_MIB_BMC_LAST_ERROR,
+    IPMI_MIB_BMC_PASSWORD_USER_ID,
+    IPMI_MIB_BMC_PASSWORD,
+    IPMI_MIB_BMC_IDENTIFY,
+    IPMI_MIB_BMC_IDENTIFY_FORCE,
+    IPMI_MIB_BMC_REFRESHES,
+    IPMI_MIB_BMC_REFRESH_FAILURES,
+    IPMI_MIB_BMC_SETS_APPLIED,
+    IPMI_MIB_BMC_SETS_FAILED,
 };
 static const unsigned mib_channel_columns[] = {
-    IPMI_MIB_CH_MAC_ADDRESS, IPMI_MIB_CH_DHCP,	     IPMI_MIB_CH_IP_ADDRESS,
-    IPMI_MIB_CH_NETMASK,     IPMI_MIB_CH_GATEWAY,    IPMI_MIB_CH_VLAN_ID,
-    IPMI_MIB_CH_VLAN_PRIORITY, IPMI_MIB_CH_MANAGE_URL,
+    IPMI_MIB_CH_MAC_ADDRESS, IPMI_MIB_CH_DHCP,	  IPMI_MIB_CH_IP_ADDRESS,    IPMI_MIB_CH_NETMASK,
+    IPMI_MIB_CH_GATEWAY,     IPMI_MIB_CH_VLAN_ID, IPMI_MIB_CH_VLAN_PRIORITY, IPMI_MIB_CH_MANAGE_URL,
 };
 static const unsigned mib_agent_scalars[] = {IPMI_MIB_AGENT_VERSION, IPMI_MIB_AGENT_UPTIME};
 
@@ -203,13 +212,13 @@ static bool mib_next_in_group(struct mib_context *ctx, enum mib_group g, const o
 
 /* GETNEXT: the first instance after `name` within the module's objects. */
 bool mib_next(struct mib_context *ctx, const oid *name, size_t len, bool inclusive,
-		     struct mib_instance *out)
+	      struct mib_instance *out)
 {
 	static const enum mib_group groups[] = {MIB_G_BMC, MIB_G_CHANNEL, MIB_G_AGENT};
 	const oid *s = NULL;
 	size_t n = 0;
-	int c = snmp_oid_compare(name, len < MIB_PREFIX_LEN ? len : MIB_PREFIX_LEN,
-				 mib_objects_oid, len < MIB_PREFIX_LEN ? len : MIB_PREFIX_LEN);
+	int c = snmp_oid_compare(name, len < MIB_PREFIX_LEN ? len : MIB_PREFIX_LEN, mib_objects_oid,
+				 len < MIB_PREFIX_LEN ? len : MIB_PREFIX_LEN);
 
 	if (c > 0)
 		return false;
@@ -251,4 +260,3 @@ size_t mib_instance_oid(const struct mib_instance *in, oid *out)
 		out[len++] = in->ch->number;
 	return len;
 }
-

@@ -24,9 +24,9 @@ enum mib_group {
 /* One instance of an object of the module. */
 struct mib_instance {
 	enum mib_group group;
-	unsigned column;	/* or the scalar's arc */
-	struct state_bmc *b;	/* the row's BMC (tables) */
-	struct bmc_channel *ch; /* the row's channel (channel table) */
+	unsigned column;	 /* or the scalar's arc */
+	struct state_bmc *b;	 /* the row's BMC (tables) */
+	struct bmc_channel *ch;	 /* the row's channel (channel table) */
 	long bmc_index, channel; /* the index as given, also when no such row exists */
 };
 

@@ -75,7 +75,7 @@ enum mib_wave {
 struct mib_txn {
 	struct mib_context *ctx;
 	int refs;
-	netsnmp_delegated_cache *cache; /* while BMC work runs for a request */
+	netsnmp_delegated_cache *cache;		  /* while BMC work runs for a request */
 	netsnmp_agent_request_info *sync_reqinfo; /* a phase answered without delegation */
 	enum mib_wave wave;
 	size_t outstanding; /* commands of the wave still running */
@@ -404,17 +404,16 @@ static enum bmc_status mib_apply_identify(struct mib_part *p)
 	bool force = p->has_force && p->force;
 	long seconds = p->has_identify ? p->identify : 0;
 
-	return bmc_identify(p->bmc, (uint8_t)(force ? 0 : seconds), force, p->err,
-			    sizeof(p->err));
+	return bmc_identify(p->bmc, (uint8_t)(force ? 0 : seconds), force, p->err, sizeof(p->err));
 }
 
 static void mib_work_reversible(struct mib_part *p)
 {
 	if (p->chg.fields) {
 		p->attempted = true;
-		p->status = bmc_apply_lan(p->bmc, (uint8_t)p->channel, &p->from, &p->to,
-					  p->chg.fields, &p->readback, &p->readback_ok, p->err,
-					  sizeof(p->err));
+		p->status =
+		    bmc_apply_lan(p->bmc, (uint8_t)p->channel, &p->from, &p->to, p->chg.fields,
+				  &p->readback, &p->readback_ok, p->err, sizeof(p->err));
 		p->lan_applied = p->status == BMC_OK;
 	}
 	if (p->status == BMC_OK && (p->has_identify || p->has_force)) {
@@ -429,8 +428,8 @@ static void mib_work_password(struct mib_part *p)
 	if (!p->has_password)
 		return;
 	p->attempted = true;
-	p->status = bmc_change_password(p->bmc, p->password, p->password_len, p->err,
-					sizeof(p->err));
+	p->status =
+	    bmc_change_password(p->bmc, p->password, p->password_len, p->err, sizeof(p->err));
 	p->password_applied = p->status == BMC_OK;
 }
 
@@ -734,7 +733,8 @@ static void mib_wave_finished(struct mib_txn *txn)
 			txn->failed = bad;
 			mib_count(txn, false);
 			for (size_t i = 0; i < txn->n; i++)
-				explicit_bzero(txn->part[i].password, sizeof(txn->part[i].password));
+				explicit_bzero(txn->part[i].password,
+					       sizeof(txn->part[i].password));
 			mib_answer(txn);
 			return;
 		}
@@ -767,9 +767,10 @@ static void mib_wave_finished(struct mib_txn *txn)
 		mib_hold(txn, false);
 		txn->ctx->sets->in_flight--;
 		if (bad < txn->n)
-			log_err("taking back the SET the master gave up on failed on BMC %s; it will "
-				"be restored once the BMC answers",
-				txn->part[bad].name);
+			log_err(
+			    "taking back the SET the master gave up on failed on BMC %s; it will "
+			    "be restored once the BMC answers",
+			    txn->part[bad].name);
 		else
 			log_notice("the SET the master gave up on was taken back");
 		return;
@@ -889,7 +890,8 @@ static void mib_set_commit(struct mib_context *ctx, netsnmp_agent_request_info *
 			bool force = p->has_force && p->force;
 
 			state_set_identify(
-			    b, force ? 0u : (unsigned)(p->has_identify ? p->identify : 0), force, now);
+			    b, force ? 0u : (unsigned)(p->has_identify ? p->identify : 0), force,
+			    now);
 		}
 		mib_log_applied(b, p);
 	}

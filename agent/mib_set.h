@@ -20,7 +20,6 @@ int mib_set_handle(struct mib_context *ctx, netsnmp_mib_handler *handler,
 int mib_set_init(struct mib_context *ctx);
 void mib_set_cleanup(struct mib_context *ctx);
 
-
 /*
  * The AgentX session to the master was lost: a SET whose BMC work succeeded
  * but was never committed by the master is taken back (the manager was told

@@ -129,8 +129,7 @@ static void state_report_external(struct state *st, struct state_bmc *b,
 	}
 }
 
-void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapshot *snap,
-			  double now)
+void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapshot *snap, double now)
 {
 	struct state_bmc *b;
 
@@ -170,8 +169,8 @@ void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapsho
 	state_report_reach(st, b, STATE_REACH_UP);
 }
 
-void state_apply_readback(struct state *st, size_t pos, uint8_t channel,
-			  const struct lanconf *lan, double now)
+void state_apply_readback(struct state *st, size_t pos, uint8_t channel, const struct lanconf *lan,
+			  double now)
 {
 	struct state_bmc *b;
 	struct bmc_channel *ch;

@@ -30,7 +30,7 @@ enum state_reach {
 };
 
 struct state_bmc {
-	size_t pos;	     /* position in state.bmcs */
+	size_t pos;	    /* position in state.bmcs */
 	uint32_t mib_index; /* ipmiBmcIndex */
 	const struct config_bmc *cfg;
 	struct bmc *bmc;
@@ -91,8 +91,8 @@ void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapsho
 			  double now);
 
 /* Record a channel as read back after a SET of ours; reports channel_changed(external=false). */
-void state_apply_readback(struct state *st, size_t pos, uint8_t channel,
-			  const struct lanconf *lan, double now);
+void state_apply_readback(struct state *st, size_t pos, uint8_t channel, const struct lanconf *lan,
+			  double now);
 
 /* The BMC whose ipmiBmcIndex is bmc_index, or NULL. */
 struct state_bmc *state_find_bmc(struct state *st, long bmc_index);
