@@ -368,7 +368,7 @@ static void refresh_done(void *arg)
 	} else {
 		a->failures++;
 		delay = fleet_retry_delay(f->refresh_interval, a->failures, a->ever_ok);
-		log_debug("fleet: BMC %zu failed %u time(s), next try in %.1f s", r->index + 1,
+		log_debug("fleet: BMC %zu failed %u time(s), next try in %g s", r->index + 1,
 			  a->failures, delay);
 	}
 	a->due = now_monotonic() + delay;

@@ -354,7 +354,12 @@ static int mib_check_part(struct mib_context *ctx, struct mib_part *p)
 		return SNMP_ERR_INCONSISTENTVALUE;
 	}
 	if (b->reach != STATE_REACH_UP) {
-		log_info("SET refused on BMC %s: BMC unreachable (%s)", p->name, b->last_error);
+		if (p->channel)
+			log_info("SET refused on BMC %s channel %ld: BMC unreachable (%s)", p->name,
+				 p->channel, b->last_error);
+		else
+			log_info("SET refused on BMC %s: BMC unreachable (%s)", p->name,
+				 b->last_error);
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	}
 	return SNMP_ERR_NOERROR;

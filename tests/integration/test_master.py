@@ -118,11 +118,14 @@ def test_master_dies_during_set(aworld):
     assert result["res"].status == "timeout", result["res"]
     assert agent.proc.running(), agent.proc.log_tail()
 
-    # The transaction ran to its end on the BMC: lock released, not left in
-    # set-in-progress, so another client can lock and commit.
-    aworld.wait_for(lambda: "(set complete)" in log_since(agent, mark), 10,
-                    "the transaction to finish")
+    # The transaction ran to its end on the BMC, and since no master will
+    # ever commit it (the manager heard nothing), the agent took it back: the
+    # lock is released, not left in set-in-progress, and the old address is
+    # back, so another client can lock and commit.
+    aworld.wait_for(lambda: "the SET the master gave up on was taken back"
+                    in log_since(agent, mark), 20, "the change to be taken back")
     assert set_in_progress_state(alpha, 1) == 0
+    assert alpha.lan_print(1)["IP Address"] == "192.0.2.10"
     alpha.ipmitool("lan", "set", 1, "ipaddr", "192.0.2.12")
     assert alpha.lan_print(1)["IP Address"] == "192.0.2.12"
     assert set_in_progress_state(alpha, 1) == 0
