@@ -6,7 +6,8 @@
 #ifndef IPMI_AGENTX_BMC_STATUS_H
 #define IPMI_AGENTX_BMC_STATUS_H
 
-#define BMC_ERROR_MAX 160
+/* Room for a reason that quotes another (a failed proof and its failed restore). */
+#define BMC_ERROR_MAX 256
 
 enum bmc_status {
 	BMC_OK = 0,

@@ -149,16 +149,14 @@ static enum bmc_status prove_own(struct bmc *b, const char *pw, size_t len, char
 			  sizeof(again)) != BMC_OK ||
 	    bmc_session_try_login(b, old, again, sizeof(again)) != BMC_OK) {
 		errtext_set(err, errlen,
-			    "the new password of user %u does not work (%s), and the previous one "
+			    "the new password of user %u does not work, and the previous one "
 			    "could not be restored: %s",
-			    b->cfg->password_user_id, why, again);
+			    b->cfg->password_user_id, again);
 		return BMC_UNDO_FAILED;
 	}
 	errtext_set(err, errlen,
-		    "the new password of user %u does not work (%s); the previous one was "
-		    "restored",
-		    b->cfg->password_user_id, why);
-	log_warn("bmc %s: %s", b->cfg->name, err);
+		    "the new password of user %u does not work; the previous one was restored",
+		    b->cfg->password_user_id);
 	return BMC_FAILED;
 }
 
@@ -172,13 +170,15 @@ static enum bmc_status prove_other(struct bmc *b, const char *pw, size_t len, ch
 	if (user_password(b, IPMI_PASSWORD_OPERATION_TEST_PASSWORD, pw, len, &cc, why,
 			  sizeof(why)) == BMC_OK)
 		return BMC_OK;
+	log_warn("bmc %s: Test Password of user %u failed: %s", b->cfg->name,
+		 b->cfg->password_user_id, why);
 	errtext_set(err, errlen,
-		    "the new password of user %u does not work (%s%s), and the previous one is "
-		    "not known to the agent: it could not be restored",
-		    b->cfg->password_user_id, why,
+		    "the new password of user %u does not work (%s), and the previous one is not "
+		    "known to the agent: it could not be restored",
+		    b->cfg->password_user_id,
 		    cc == BMC_CC_PASSWORD_TEST_FAILED || cc == BMC_CC_PASSWORD_WRONG_SIZE
-			? ": Test Password failed"
-			: "");
+			? "Test Password failed"
+			: "Test Password refused");
 	return BMC_UNDO_FAILED;
 }
 
@@ -209,9 +209,7 @@ enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, c
 		goto out;
 	st = own ? prove_own(b, pw, len, err, errlen) : prove_other(b, pw, len, err, errlen);
 out:
-	if (st != BMC_OK)
-		log_warn("bmc %s: password change failed (%s): %s", b->cfg->name,
-			 bmc_status_name(st), err ? err : "");
+	/* The SET machine logs the outcome, with err. */
 	bmc_leave(b);
 	return st;
 }

@@ -13,7 +13,7 @@
 #define FLEET_FIRST_SPREAD_FRACTION 0.25
 /* ... and over no more than this per actor, so a small fleet starts at once. */
 #define FLEET_FIRST_SPREAD_PER_ACTOR 0.02
-/* Each later refresh comes at interval * (1 +- this), so reads never bunch up again. */
+/* Each later refresh comes at interval * (1 - up to this), so reads never bunch up again. */
 #define FLEET_JITTER 0.1
 
 struct fleet_cmd {
@@ -364,7 +364,8 @@ static void refresh_done(void *arg)
 	if (r->ok) {
 		a->ever_ok = true;
 		a->failures = 0;
-		delay = f->refresh_interval * (1.0 + FLEET_JITTER * (2.0 * fleet_random(f) - 1.0));
+		/* Early, never late: ipmiBmcLastRefresh stays below the interval. */
+		delay = f->refresh_interval * (1.0 - FLEET_JITTER * fleet_random(f));
 	} else {
 		a->failures++;
 		delay = fleet_retry_delay(f->refresh_interval, a->failures, a->ever_ok);

@@ -1,11 +1,15 @@
 #!/bin/bash
 # Check IPMI-CHANNEL-MIB: smilint at its strictest level, Net-SNMP's parser,
-# and the numeric OID and access of every node, which are a contract with the
-# C code (agent/mib_oids.h) and must never move.
+# the numeric OID and access of every node, which are a contract with the
+# C code (agent/mib_oids.h) and must never move, and the range of
+# ipmiChannelNumber against the one definition of the LAN channel numbers in
+# the C code (LANCONF_CHANNEL_MIN/MAX in agent/lanconf.h).
 #
 # Usage: check-mib.sh MIBFILE STDMIBDIR
 #   STDMIBDIR holds SNMPv2-SMI.txt, SNMPv2-TC.txt and SNMPv2-CONF.txt, as
-#   written by mibs/fetch-standard-mibs.sh.
+#   written by mibs/fetch-standard-mibs.sh. lanconf.h is found relative to
+#   MIBFILE, at ../agent/lanconf.h (MIBFILE is mibs/IPMI-CHANNEL-MIB.txt of
+#   the source tree).
 # Prints one line per check and closes with "N passed, N failed"; exits 1 if
 # any check failed, 2 on a usage or set-up error.
 set -euo pipefail
@@ -26,6 +30,7 @@ for tool in smilint snmptranslate; do
 done
 mib=$1
 mibdir=$(cd "$(dirname "$mib")" && pwd)
+lanconf_h=$mibdir/../agent/lanconf.h
 stdmibdir=$(cd "$2" && pwd)
 
 tmp=$(mktemp -d)
@@ -148,9 +153,57 @@ check_node() {
 	pass "$name = $want${access:+ ($access)}"
 }
 
+# check_removed NAME: NAME is no longer defined by the module (revision 2
+# moved it); an old name that still parses would hide a stale copy.
+check_removed() {
+	local name=$1 err="$tmp/removed.err"
+
+	if translate -On "$MODULE::$name" >"$tmp/removed.out" 2>"$err" && [ ! -s "$err" ]; then
+		echo "still translates to $(cat "$tmp/removed.out")" >"$err"
+		fail "$name: removed in revision 2" "$err"
+		return
+	fi
+	pass "$name: not defined (removed in revision 2)"
+}
+
 check_smilint
 check_tree
 check_parser_warnings
+
+# check_channel_range: the SYNTAX range of ipmiChannelNumber, as Net-SNMP
+# parses it, is LANCONF_CHANNEL_MIN..LANCONF_CHANNEL_MAX of agent/lanconf.h.
+check_channel_range() {
+	local err="$tmp/range.err" lo hi mib_range
+
+	if [ ! -f "$lanconf_h" ]; then
+		echo "$lanconf_h not found (expected beside the MIB's directory)" >"$err"
+		fail "ipmiChannelNumber range" "$err"
+		return
+	fi
+	lo=$(sed -n 's/^#define[[:space:]]\+LANCONF_CHANNEL_MIN[[:space:]]\+\([0-9]\+\)[[:space:]]*$/\1/p' "$lanconf_h")
+	hi=$(sed -n 's/^#define[[:space:]]\+LANCONF_CHANNEL_MAX[[:space:]]\+\([0-9]\+\)[[:space:]]*$/\1/p' "$lanconf_h")
+	if [ -z "$lo" ] || [ -z "$hi" ] || [ "$(printf '%s\n' "$lo" | wc -l)" -ne 1 ] ||
+		[ "$(printf '%s\n' "$hi" | wc -l)" -ne 1 ]; then
+		echo "LANCONF_CHANNEL_MIN/MAX are not each one plain decimal #define in $lanconf_h" >"$err"
+		fail "ipmiChannelNumber range" "$err"
+		return
+	fi
+	if ! translate -Td "$MODULE::ipmiChannelNumber" >"$tmp/range.td" 2>"$err" || [ -s "$err" ]; then
+		fail "ipmiChannelNumber: snmptranslate -Td failed" "$err"
+		return
+	fi
+	# -Td prints the SYNTAX line as "  SYNTAX<TAB>Integer32 (1..11)".
+	mib_range=$(sed -n 's/^  SYNTAX[[:space:]]\+Integer32[[:space:]]*(\(.*\))[[:space:]]*$/\1/p' "$tmp/range.td")
+	if [ "$mib_range" != "$lo..$hi" ]; then
+		{
+			echo "MIB: ipmiChannelNumber SYNTAX range '${mib_range:-none}'"
+			echo "C:   LANCONF_CHANNEL_MIN..LANCONF_CHANNEL_MAX = $lo..$hi ($lanconf_h)"
+		} >"$err"
+		fail "ipmiChannelNumber range" "$err"
+		return
+	fi
+	pass "ipmiChannelNumber range $mib_range = LANCONF_CHANNEL_MIN..MAX"
+}
 
 check_node ipmiChannelMIB ""
 check_node ipmiChannelNotifications 0
@@ -168,6 +221,14 @@ check_node ipmiBmcFirmwareVersion 1.1.1.5 read-only
 check_node ipmiBmcIpmiVersion 1.1.1.6 read-only
 check_node ipmiBmcLastRefresh 1.1.1.7 read-only
 check_node ipmiBmcLastError 1.1.1.8 read-only
+check_node ipmiBmcPasswordUserId 1.1.1.9 read-only
+check_node ipmiBmcPassword 1.1.1.10 read-write
+check_node ipmiBmcIdentify 1.1.1.11 read-write
+check_node ipmiBmcIdentifyForce 1.1.1.12 read-write
+check_node ipmiBmcRefreshes 1.1.1.13 read-only
+check_node ipmiBmcRefreshFailures 1.1.1.14 read-only
+check_node ipmiBmcSetsApplied 1.1.1.15 read-only
+check_node ipmiBmcSetsFailed 1.1.1.16 read-only
 check_node ipmiChannelTable 1.2 not-accessible
 check_node ipmiChannelEntry 1.2.1 not-accessible
 check_node ipmiChannelNumber 1.2.1.1 not-accessible
@@ -178,10 +239,10 @@ check_node ipmiChannelNetmask 1.2.1.5 read-write
 check_node ipmiChannelGateway 1.2.1.6 read-write
 check_node ipmiChannelVlanId 1.2.1.7 read-write
 check_node ipmiChannelVlanPriority 1.2.1.8 read-write
-check_node ipmiChannelPassword 1.2.1.9 read-write
-check_node ipmiChannelIdentify 1.2.1.10 read-write
-check_node ipmiChannelIdentifyForce 1.2.1.11 read-write
-check_node ipmiChannelManageUrl 1.2.1.12 read-only
+check_node ipmiChannelManageUrl 1.2.1.9 read-only
+check_node ipmiAgent 1.3
+check_node ipmiAgentVersion 1.3.1 read-only
+check_node ipmiAgentUptime 1.3.2 read-only
 check_node ipmiChannelConformance 2
 check_node ipmiChannelCompliances 2.1
 check_node ipmiChannelCompliance 2.1.1
@@ -189,6 +250,11 @@ check_node ipmiChannelGroups 2.2
 check_node ipmiBmcGroup 2.2.1
 check_node ipmiChannelGroup 2.2.2
 check_node ipmiChannelNotificationGroup 2.2.3
+check_node ipmiAgentGroup 2.2.4
+check_removed ipmiChannelPassword
+check_removed ipmiChannelIdentify
+check_removed ipmiChannelIdentifyForce
+check_channel_range
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,7 +8,9 @@ On top of world.py:
   seen from the BMC side (ipmitool, the lan_config_program and
   chassis_control call logs), to prove that a refused SET changed nothing;
 - extra BMC users and logins, for password changes verified by ipmitool;
-- reading the agent's log from a mark on, for the "SET applied" lines.
+- reading the agent's log from a mark on, for the "SET applied" lines
+  (per channel, and per BMC for the password and the identify light);
+- the agent's counters of its work on a BMC (ipmiBmcRefreshes ...).
 """
 
 import concurrent.futures
@@ -17,10 +19,21 @@ import re
 import subprocess
 from pathlib import Path
 
-from world import BMC_ENTRY, CHANNEL_ENTRY, World, WorldError, wait_for
+from world import AGENT_UPTIME, BMC_ENTRY, World, WorldError, wait_for
 
-# ipmiBmcLastRefresh ticks and ipmiChannelIdentify counts down on their own.
-VOLATILE_COLUMNS = (f"{BMC_ENTRY}.7.", f"{CHANNEL_ENTRY}.10.")
+# What changes on its own between two walks: ipmiBmcLastRefresh ticks,
+# ipmiBmcIdentify counts down, ipmiBmcRefreshes and ipmiBmcRefreshFailures
+# count the background reads, ipmiAgentUptime ticks. ipmiBmcSetsApplied and
+# ipmiBmcSetsFailed are not here: a refused SET must leave them alone.
+VOLATILE_COLUMNS = (f"{BMC_ENTRY}.7.", f"{BMC_ENTRY}.11.", f"{BMC_ENTRY}.13.",
+                    f"{BMC_ENTRY}.14.", AGENT_UPTIME)
+# What follows the background reads' luck rather than a SET: a read that
+# times out on a loaded machine flips ipmiBmcReachable and sets
+# ipmiBmcLastError for a moment. A refused SET is judged without them (the
+# BMC side is checked by BmcWitness).
+REFRESH_HEALTH_COLUMNS = (f"{BMC_ENTRY}.3.", f"{BMC_ENTRY}.8.")
+COUNTERS = ("ipmiBmcRefreshes", "ipmiBmcRefreshFailures", "ipmiBmcSetsApplied",
+            "ipmiBmcSetsFailed")
 
 
 # --- a world per module ------------------------------------------------------
@@ -103,9 +116,21 @@ def add_user(sim, uid, name, password):
 
 
 def identify_calls(sim, since=0):
-    """The identify requests chassis_control got: ["INTERVAL FORCE", ...]."""
-    return [c[3] for c in sim.chassis_log()[since:]
-            if len(c) >= 4 and c[1] == "set" and c[2] == "identify"]
+    """The identify requests chassis_control got: ["INTERVAL FORCE", ...],
+    a request repeated at once counted once: libfreeipmi retransmits a
+    request after timeout_ms / 8 without an answer, and ipmi_sim runs
+    chassis_control again for the copy (a loaded machine can make the first
+    run slower than that). identify_commands() tells what the agent sent."""
+    calls = [c[3] for c in sim.chassis_log()[since:]
+             if len(c) >= 4 and c[1] == "set" and c[2] == "identify"]
+    return [c for i, c in enumerate(calls) if i == 0 or calls[i - 1] != c]
+
+
+def identify_commands(agent, mark, bmc):
+    """The Chassis Identify commands the agent sent to bmc after mark, as its
+    debug log names them: ["interval 30", "interval 0 force on", ...]."""
+    return re.findall(rf" debug: bmc {re.escape(bmc)}: Chassis Identify (.*)$",
+                      log_since(agent, mark), re.M)
 
 
 # --- the agent's log ----------------------------------------------------------
@@ -140,6 +165,24 @@ def applied_lines(agent, mark, bmc=None, channel=None):
     return lines
 
 
+def bmc_applied_lines(agent, mark, bmc=None):
+    """The INFO "SET applied on BMC b: ..." lines (password, identify) after mark."""
+    lines = []
+    for line in log_since(agent, mark).splitlines():
+        m = re.search(r" info: SET applied on BMC (\S+): (.*)$", line)
+        if m and (bmc is None or m.group(1) == bmc):
+            lines.append(m.group(2))
+    return lines
+
+
+def wait_bmc_applied(w, agent, mark, bmc, timeout=5.0):
+    """The fields of the one BMC-level "SET applied" line for bmc after mark."""
+    lines = wait_for(lambda: bmc_applied_lines(agent, mark, bmc), timeout,
+                     f"'SET applied on BMC {bmc}:' in the agent log", on_fail=w.log_tails)
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
 def wait_applied(w, agent, mark, bmc, channel, timeout=5.0):
     """The fields of the one "SET applied" line for (bmc, channel) after mark.
 
@@ -153,10 +196,24 @@ def wait_applied(w, agent, mark, bmc, channel, timeout=5.0):
     return lines[0]
 
 
+def counters(w, bmc):
+    """{counter column name: value} of one BMC, in one GET."""
+    got = w.snmpget(*(f"{name}.{bmc}" for name in COUNTERS))
+    for v in got:
+        assert v.type == "Counter32", v
+    return {name: v.value for name, v in zip(COUNTERS, got)}
+
+
+def counter_deltas(before, after):
+    """after - before for each counter that moved."""
+    return {k: after[k] - before[k] for k in before if after[k] != before[k]}
+
+
 def stable_walk(w):
-    """The module's walk without the columns that change on their own."""
+    """The module's walk without the columns that change on their own or
+    with the background reads."""
     return [(v.oid, v.type, v.value) for v in w.snmpwalk()
-            if not v.oid.startswith(VOLATILE_COLUMNS)]
+            if not v.oid.startswith(VOLATILE_COLUMNS + REFRESH_HEALTH_COLUMNS)]
 
 
 def texts_holding(needle, *paths):

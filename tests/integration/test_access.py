@@ -20,8 +20,8 @@ import pytest
 
 from hardenlib import log_mark, log_since, master_with, run_client, wait_master_socket
 from setlib import BmcWitness, attach_world, module_world
-from world import (CHANNEL_ENTRY, Agent, Sim, World, channel_row_from_lan, comparable_row,
-                   parse_set_error, parse_vars)
+from world import (AGENT_UPTIME, CHANNEL_ENTRY, MIB_ROOT, Agent, Sim, World,
+                   channel_row_from_lan, comparable_row, parse_set_error, parse_vars)
 
 MONITOR = "ipmi-monitor"
 ADMIN = "ipmi-admin"
@@ -102,10 +102,12 @@ def assert_untouched(ae, before, mark):
 
 
 def test_monitor_reads_the_table(ae):
-    walk = ae.w.snmpwalk(CHANNEL_ENTRY, community=MONITOR)
-    # The view ends with this module: the walk ends with endOfMibView,
-    # which snmpwalk prints against the last OID it asked for.
+    walk = ae.w.snmpwalk(MIB_ROOT, community=MONITOR)
+    # The view ends with this module (its last objects are the agent's
+    # scalars): the walk ends with endOfMibView, which snmpwalk prints
+    # against the last OID it asked for.
     assert walk[-1].type == "endOfMibView"
+    assert walk[-2].oid == AGENT_UPTIME
     rows = ae.w.channel_rows(walk[:-1])
     assert set(rows) == {(1, 1)}
     assert comparable_row(rows[(1, 1)]) == channel_row_from_lan(ae.alpha.lan_print(1))
@@ -127,8 +129,8 @@ def test_no_default_community(ae, community):
 
 @pytest.mark.parametrize("triples", [
     [("ipmiChannelVlanId.1.1", "i", 42)],
-    [("ipmiChannelPassword.1.1", "s", "Monitor-pw-1")],
-    [("ipmiChannelIdentify.1.1", "i", 10)],
+    [("ipmiBmcPassword.1", "s", "Monitor-pw-1")],
+    [("ipmiBmcIdentify.1", "i", 10)],
     [("ipmiChannelIpAddress.1.1", "a", "192.0.2.66")],
 ], ids=["vlan", "password", "identify", "address"])
 def test_monitor_cannot_set(ae, triples):

@@ -136,6 +136,11 @@ BAD = [
     ("workaround", GOOD.replace("[opensesspriv]", "[opensesspriv, bogus]"),
      "bmcs[0].workarounds[1]", "bogus"),
     ("channel", GOOD.replace("[1, 2]", "[1, 16]"), "bmcs[0].channels[1]", "16]"),
+    # LAN channels are 1..11 (LANCONF_CHANNEL_MIN..MAX, the MIB's ipmiChannelNumber)
+    ("channel-12", GOOD.replace("[1, 2]", "[12]"), "bmcs[0].channels[0]", "12]"),
+    ("channel-0", GOOD.replace("[1, 2]", "[0, 2]"), "bmcs[0].channels[0]", "0, 2]"),
+    ("channel-14-after-11", GOOD.replace("[1, 2]", "[11, 14]"), "bmcs[0].channels[1]",
+     "14]"),
     ("duplicate-name", GOOD.replace("name: node2", "name: node1"), "bmcs[1].name",
      ("node1\n    driver: lan\n", "node1")),
     ("duplicate-key", GOOD.replace("    timeout_ms: 1000\n",
@@ -170,6 +175,15 @@ def test_check_config_bad(agent_bin, tmpdir_short, name, text, key, marker):
         assert int(m.group(2)) in (col, key_col), res.stderr
         assert len(res.stderr.strip().splitlines()) == 1, res.stderr
         assert "secret" not in res.stderr
+
+
+@pytest.mark.parametrize("channels", ["[11]", "[1, 11]", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]"])
+def test_check_config_highest_channel(agent_bin, tmpdir_short, channels):
+    """Channel 11 is the last LAN channel number, and all eleven may be listed."""
+    path = write(tmpdir_short, GOOD.replace("[1, 2]", channels))
+    res = run(agent_bin, "--check-config", "-c", path)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == ""
 
 
 def test_check_config_yaml_syntax(agent_bin, tmpdir_short):

@@ -192,10 +192,10 @@ def test_change_made_elsewhere_sends_config_changed(ne):
 
 
 @pytest.mark.parametrize("triples", [
-    [("ipmiChannelPassword.1.1", "s", "Notify-Pass-16ch")],
-    [("ipmiChannelIdentify.1.1", "i", 5)],
-    [("ipmiChannelIdentifyForce.1.1", "i", TRUE)],
-    [("ipmiChannelIdentifyForce.1.1", "i", FALSE)],
+    [("ipmiBmcPassword.1", "s", "Notify-Pass-16ch")],
+    [("ipmiBmcIdentify.1", "i", 5)],
+    [("ipmiBmcIdentifyForce.1", "i", TRUE)],
+    [("ipmiBmcIdentifyForce.1", "i", FALSE)],
     [("ipmiChannelVlanPriority.1.2", "i", 0)],  # the value it already has
 ], ids=["password", "identify", "force-on", "force-off", "same-value"])
 def test_sets_that_change_no_lan_config_send_nothing(ne, triples):

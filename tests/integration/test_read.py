@@ -6,9 +6,10 @@ Two simulated BMCs: "alpha" with two LAN channels (ipmiBmcIndex 1) and
 
 import pytest
 
-from world import (BMC_COLUMNS, BMC_ENTRY, CHANNEL_COLUMNS, CHANNEL_ENTRY, FALSE,
-                   MIB_ROOT, TRUE, channel_row_from_lan, comparable_row, mac_bytes,
-                   oid_key)
+from setlib import VOLATILE_COLUMNS
+from world import (AGENT_UPTIME, AGENT_VERSION, BMC_COLUMNS, BMC_ENTRY, CHANNEL_COLUMNS,
+                   CHANNEL_ENTRY, FALSE, MIB_ROOT, TRUE, channel_row_from_lan,
+                   comparable_row, mac_bytes, oid_key)
 
 NO_READ_YET = 4294967295
 
@@ -55,7 +56,20 @@ def test_snmptable_matches_ipmitool(two_bmcs):
         assert got["VlanId"] == str(want["ipmiChannelVlanId"])
         assert got["VlanPriority"] == str(want["ipmiChannelVlanPriority"])
         assert got["ManageUrl"] == want["ipmiChannelManageUrl"]
-        assert got["Password"] in ('""', "")
+        # the columns that moved to ipmiBmcTable are gone from this one
+        assert not {"Password", "Identify", "IdentifyForce"} & set(got)
+
+
+def test_bmc_snmptable(two_bmcs):
+    w, *_ = two_bmcs
+    table = {row["index"]: row for row in w.snmptable("ipmiBmcTable")}
+    assert set(table) == {"1", "2"}
+    assert table["1"]["Name"] == "alpha" and table["2"]["Name"] == "beta"
+    for row in table.values():
+        assert row["PasswordUserId"] == "2"
+        assert row["Password"] in ('""', "")
+        assert row["Identify"] == "0"
+        assert row["SetsApplied"] == "0" and row["SetsFailed"] == "0"
 
 
 def test_bmc_table_matches_mc_info(two_bmcs):
@@ -72,6 +86,30 @@ def test_bmc_table_matches_mc_info(two_bmcs):
         assert row["ipmiBmcIpmiVersion"] == info["IPMI Version"]
         assert 0 <= row["ipmiBmcLastRefresh"] <= agent.refresh_interval + 2
         assert row["ipmiBmcLastError"] == ""
+        # the password and identify columns after start-up
+        assert row["ipmiBmcPasswordUserId"] == 2  # the default password_user_id
+        assert row["ipmiBmcPassword"] == ""
+        assert row["ipmiBmcIdentify"] == 0
+        assert row["ipmiBmcIdentifyForce"] == FALSE
+        # the counters: at least the read that made the row reachable
+        assert row["ipmiBmcRefreshes"] >= 1
+        assert row["ipmiBmcRefreshFailures"] == 0
+        assert row["ipmiBmcSetsApplied"] == 0
+        assert row["ipmiBmcSetsFailed"] == 0
+
+
+def test_bmc_column_types(two_bmcs):
+    w, *_ = two_bmcs
+    names = [f"{name}.1" for name in BMC_COLUMNS.values()]
+    types = {name: v.type for name, v in zip(BMC_COLUMNS.values(), w.snmpget(*names))}
+    assert types["ipmiBmcPasswordUserId"] == "INTEGER"
+    assert types["ipmiBmcPassword"] == "STRING"
+    assert types["ipmiBmcIdentify"] == "INTEGER"
+    assert types["ipmiBmcIdentifyForce"] == "INTEGER"
+    for name in ("ipmiBmcRefreshes", "ipmiBmcRefreshFailures", "ipmiBmcSetsApplied",
+                 "ipmiBmcSetsFailed"):
+        assert types[name] == "Counter32", name
+    assert types["ipmiBmcLastRefresh"] in ("Gauge32", "Unsigned32")
 
 
 def expected_oids(bmcs, channel_rows):
@@ -80,7 +118,7 @@ def expected_oids(bmcs, channel_rows):
         oids += [f"{BMC_ENTRY}.{col}.{b}" for b in sorted(bmcs)]
     for col in sorted(CHANNEL_COLUMNS):
         oids += [f"{CHANNEL_ENTRY}.{col}.{b}.{ch}" for b, ch in sorted(channel_rows)]
-    return oids
+    return oids + [AGENT_VERSION, AGENT_UPTIME]
 
 
 def test_walk_order_and_completeness(two_bmcs):
@@ -94,9 +132,9 @@ def test_walk_order_and_completeness(two_bmcs):
 
 
 def without_volatile(walk):
-    """Drop ipmiBmcLastRefresh, which ticks between two walks."""
-    last_refresh = f"{BMC_ENTRY}.7."
-    return [(v.oid, v.type, v.value) for v in walk if not v.oid.startswith(last_refresh)]
+    """Drop what changes on its own between two walks (LastRefresh, the
+    refresh counters, the agent's uptime)."""
+    return [(v.oid, v.type, v.value) for v in walk if not v.oid.startswith(VOLATILE_COLUMNS)]
 
 
 @pytest.mark.parametrize("reps", [1, 3, 10, 50])
@@ -139,8 +177,8 @@ def test_get_of_each_cell(two_bmcs):
 
 def test_password_reads_empty(two_bmcs):
     w, *_ = two_bmcs
-    for idx in ("1.1", "1.2", "2.1"):
-        v = w.snmpget(f"ipmiChannelPassword.{idx}")
+    for idx in ("1", "2"):
+        v = w.snmpget(f"ipmiBmcPassword.{idx}")
         assert v.type == "STRING" and v.value == ""
 
 
@@ -153,15 +191,21 @@ def test_manage_url(two_bmcs):
 
 def test_identify_reads_off(two_bmcs):
     w, *_ = two_bmcs
-    assert w.snmpget("ipmiChannelIdentify.1.1").value == 0
-    assert w.snmpget("ipmiChannelIdentifyForce.2.1").value == FALSE
+    assert w.snmpget("ipmiBmcIdentify.1").value == 0
+    assert w.snmpget("ipmiBmcIdentifyForce.2").value == FALSE
 
 
 @pytest.mark.parametrize("name", [
     "ipmiBmcName.3", "ipmiBmcName.0", "ipmiBmcReachable.99",
     "ipmiChannelIpAddress.1.3", "ipmiChannelIpAddress.2.2",
     "ipmiChannelIpAddress.3.1", "ipmiChannelIpAddress.1",
-    "ipmiChannelIpAddress.1.1.1", "ipmiChannelPassword.0.1",
+    "ipmiChannelIpAddress.1.1.1", "ipmiBmcPassword.0", "ipmiBmcPassword.1.1",
+    "ipmiBmcIdentify.3", "ipmiBmcSetsFailed.0", "ipmiChannelManageUrl.1.3",
+    "ipmiAgentVersion.1", "ipmiAgentUptime.0.0", "ipmiAgentVersion",
+    # columns 10..12 of ipmiChannelTable are gone (revision 2)
+    f"{CHANNEL_ENTRY}.10.1.1", f"{CHANNEL_ENTRY}.11.1.1", f"{CHANNEL_ENTRY}.12.1.1",
+    # ipmiBmcTable ends at column 16
+    f"{BMC_ENTRY}.17.1",
 ])
 def test_get_of_missing_instances(two_bmcs, name):
     w, *_ = two_bmcs
@@ -233,9 +277,11 @@ def test_ipmi15_lan_driver(aworld):
 NS_MODULE_TIMEOUT = "1.3.6.1.4.1.8072.1.2.1.1.6"
 
 
-def test_tables_registered_with_the_configured_region_timeout(aworld):
+def test_objects_registered_with_the_configured_region_timeout(aworld):
     """The master lists each registration with the timeout the subagent asked
-    for (nsModuleTable): both tables carry agentx.timeout."""
+    for (nsModuleTable): whatever regions the module's objects are registered
+    as, each carries agentx.timeout, and together they cover both tables and
+    the agent's scalars."""
     alpha = aworld.sim("alpha", channels=1, sim_id=1)
     agent = aworld.start_agent([alpha], agentx_timeout=17)
     agent.wait_synced()
@@ -247,5 +293,7 @@ def test_tables_registered_with_the_configured_region_timeout(aworld):
         point = ".".join(map(str, parts[2:2 + parts[1]]))
         if point.startswith(MIB_ROOT):
             ours[point] = v.value
-    assert ours == {BMC_ENTRY.rsplit(".", 1)[0]: 17, CHANNEL_ENTRY.rsplit(".", 1)[0]: 17}
+    assert ours and set(ours.values()) == {17}, ours
+    for obj in (BMC_ENTRY, CHANNEL_ENTRY, AGENT_VERSION, AGENT_UPTIME):
+        assert any(obj == p or obj.startswith(p + ".") for p in ours), (obj, ours)
     agent.stop()

@@ -14,7 +14,7 @@ changed (here: nothing).
 
 import time
 
-from hardenlib import CONFIG_CHANGED, TrapReceiver, log_since, master_with, wait_master_socket
+from hardenlib import CONFIG_CHANGED, TrapReceiver, master_with, wait_master_socket
 
 IP = "ipmiChannelIpAddress"
 MASK = "ipmiChannelNetmask"

@@ -10,7 +10,6 @@
 
 import re
 import signal
-import time
 
 from world import TRUE
 

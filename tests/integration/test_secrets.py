@@ -6,7 +6,7 @@ holds the PDUs, their varbinds and hex dumps. Passwords set over SNMP (16
 and 20 characters, alone and together with other columns) and the
 configured login password must not appear there in any form: as text, as
 hex (upper or lower case, with or without blanks), not even in part. Reads
-of ipmiChannelPassword give a zero-length string whatever the request.
+of ipmiBmcPassword give a zero-length string whatever the request.
 
 A configuration that holds a password must be private (mode 600), and so
 must a password_file: the agent refuses to start otherwise and says which
@@ -20,12 +20,12 @@ import pytest
 
 from hardenlib import log_mark, log_since
 from setlib import add_user, attach_world, ipmi_login, module_world
-from world import CHANNEL_ENTRY, Agent
+from world import BMC_ENTRY, Agent
 
 OPERATOR_UID = 3
 CONFIG_PASSWORD = "secret"  # the sims' admin password, in the agent's config
 PASSWORDS = ["Zebra#Quill7Mxw!", "Zq9$Lumen&Orbit+Fox2"]  # 16 and 20 characters
-PASSWORD_COLUMN = CHANNEL_ENTRY + ".9"
+PASSWORD_COLUMN = BMC_ENTRY + ".10"
 # Fragments this long cannot turn up in a log by chance (pointers, OIDs).
 TEXT_FRAGMENT = 6
 HEX_FRAGMENT = 6  # octets
@@ -92,32 +92,32 @@ def test_passwords_are_set(se):
     """The SETs whose traces the other tests search (they run after this)."""
     w, alpha, agent, _ = se
     mark = log_mark(agent)
-    res = w.snmpset(("ipmiChannelPassword.1.1", "s", PASSWORDS[0]))
+    res = w.snmpset(("ipmiBmcPassword.1", "s", PASSWORDS[0]))
     assert res.ok, res.stderr
     assert ipmi_login(alpha, "operator", PASSWORDS[0])
     # with other columns in the same PDU
     res = w.snmpset(("ipmiChannelVlanId.1.1", "i", 9),
-                    ("ipmiChannelPassword.1.1", "s", PASSWORDS[1]),
+                    ("ipmiBmcPassword.1", "s", PASSWORDS[1]),
                     ("ipmiChannelVlanPriority.1.1", "i", 3))
     assert res.ok, res.stderr
     assert ipmi_login(alpha, "operator", PASSWORDS[1][:16])  # ipmi_sim keeps 16 bytes
     assert alpha.lan_print(1)["802.1q VLAN ID"] == "9"
     # the SET's varbinds went through the debug output (and were redacted)
     traced = log_since(agent, mark)
-    assert "623.1.2.1.9.1.1 = " in traced, "the SET was not traced"
+    assert "623.1.1.1.10.1 = " in traced, "the SET was not traced"
 
 
 @pytest.mark.parametrize("reader", ["snmpget", "snmpwalk", "snmpbulkwalk"])
 def test_password_reads_zero_length(se, reader):
     w = se[0]
     if reader == "snmpget":
-        got = [w.snmpget("ipmiChannelPassword.1.1")]
+        got = [w.snmpget("ipmiBmcPassword.1")]
     elif reader == "snmpwalk":
         got = w.snmpwalk(PASSWORD_COLUMN)
     else:
         got = w.snmpbulkwalk(PASSWORD_COLUMN, max_repetitions=5)
     assert [(v.oid, v.type, v.value) for v in got] == [
-        (PASSWORD_COLUMN + ".1.1", "STRING", "")]
+        (PASSWORD_COLUMN + ".1", "STRING", "")]
 
 
 def test_no_password_in_the_logs(se):

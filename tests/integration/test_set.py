@@ -13,20 +13,21 @@ tests does not matter:
   1.2  (seeded DHCP) DHCP off + address + netmask + gateway in one PDU
   1.3  VLAN id and priority
   2.1  DHCP on; 2.2 (seeded DHCP) DHCP off
-  alpha's user 3 "operator": passwords (password_user_id 3)
-  beta's chassis: identify
-The agent changing its own login password gets a world of its own.
+  alpha's user 3 "operator": passwords (ipmiBmcPassword.1, password_user_id 3)
+  beta's chassis: identify (ipmiBmcIdentify.2, ipmiBmcIdentifyForce.2)
+The agent changing its own login password, and passwords that cannot be
+proven, are in test_password_proof.py.
 """
 
-import re
 import time
 from dataclasses import dataclass, field
 
 import pytest
 
-from setlib import (add_user, applied_lines, attach_world, identify_calls, ipmi_login,
-                    log_mark, log_since, module_world, texts_holding, wait_applied)
-from world import FALSE, TRUE, Sim, World
+from setlib import (add_user, attach_world, identify_calls, identify_commands, ipmi_login,
+                    log_mark, log_since, module_world, texts_holding, wait_applied,
+                    wait_bmc_applied)
+from world import BMC_ENTRY, FALSE, TRUE, Sim, World
 
 OPERATOR = "operator"
 OPERATOR_UID = 3
@@ -186,26 +187,40 @@ def test_vlan_priority(sw):
 # --- password ---------------------------------------------------------------
 
 
+def test_password_user_id_column(sw):
+    """ipmiBmcPasswordUserId is the configuration's password_user_id (default 2)."""
+    got = sw.w.snmpget("ipmiBmcPasswordUserId.1", "ipmiBmcPasswordUserId.2")
+    assert [(v.type, v.value) for v in got] == [("INTEGER", OPERATOR_UID), ("INTEGER", 2)]
+
+
 @pytest.mark.parametrize("password, form", [
     ("Sixteen-chars-01", "16-byte"),
     ("Twenty-characters-XY", "20-byte"),
 ], ids=["16-chars", "20-chars"])
 def test_password(sw, password, form):
+    """Another user's password: set, then proven with Test Password in the
+    same size form (ipmi_sim answers it without checking, so noError)."""
     w, alpha, agent = sw.w, sw.alpha, sw.agent
     old = sw.passwords[-1]
     assert ipmi_login(alpha, OPERATOR, old)
     mark = log_mark(agent)
 
-    set_ok(w, ("ipmiChannelPassword.1.1", "s", password))
+    set_ok(w, ("ipmiBmcPassword.1", "s", password))
     sw.passwords.append(password)
 
     # ipmi_sim keeps the first 16 bytes of a 20-byte password
     assert ipmi_login(alpha, OPERATOR, password[:16])
     assert not ipmi_login(alpha, OPERATOR, old)
-    assert w.snmpget("ipmiChannelPassword.1.1").value == ""  # never readable
-    assert wait_applied(w, agent, mark, "alpha", 1) == (
+    assert w.snmpget("ipmiBmcPassword.1").value == ""  # never readable
+    assert wait_bmc_applied(w, agent, mark, "alpha") == (
         f"password=(changed, user {OPERATOR_UID})")
-    assert f"Set User Password for user {OPERATOR_UID} ({form} form)" in log_since(agent, mark)
+    debug = log_since(agent, mark)
+    set_line = f"Set User Password for user {OPERATOR_UID} ({form} form)"
+    test_line = f"Test Password for user {OPERATOR_UID} ({form} form)"
+    assert set_line in debug
+    assert test_line in debug, "the new password was not tested in the same size form"
+    assert debug.index(set_line) < debug.index(test_line)
+    assert "proving the new password" not in debug  # not the agent's own login
     assert password not in agent.log()
     # the agent's own login (admin) is untouched
     assert ipmi_login(alpha, "admin", "secret")
@@ -220,22 +235,24 @@ def test_identify_timed_then_off(sw):
     calls = len(beta.chassis_log())
     mark = log_mark(agent)
 
-    set_ok(w, ("ipmiChannelIdentify.2.1", "i", seconds))
+    set_ok(w, ("ipmiBmcIdentify.2", "i", seconds))
     assert identify_calls(beta, calls) == [f"{seconds} 0"]
-    first = w.snmpget("ipmiChannelIdentify.2.1").value
+    assert identify_commands(agent, mark, "beta") == [f"interval {seconds}"]
+    first = w.snmpget("ipmiBmcIdentify.2").value
     assert 0 < first <= seconds
-    assert wait_applied(w, agent, mark, "beta", 1) == f"identify={seconds}s"
+    assert wait_bmc_applied(w, agent, mark, "beta") == f"identify={seconds}s"
     time.sleep(1.5)  # the countdown is the thing measured
-    second = w.snmpget("ipmiChannelIdentify.2.1").value
+    second = w.snmpget("ipmiBmcIdentify.2").value
     assert 0 < second < first
-    assert w.snmpget("ipmiChannelIdentifyForce.2.1").value == FALSE
+    assert w.snmpget("ipmiBmcIdentifyForce.2").value == FALSE
+    assert w.snmpget("ipmiBmcIdentify.1").value == 0  # the other BMC's light
 
     calls = len(beta.chassis_log())
     mark = log_mark(agent)
-    set_ok(w, ("ipmiChannelIdentify.2.1", "i", 0))
+    set_ok(w, ("ipmiBmcIdentify.2", "i", 0))
     assert identify_calls(beta, calls) == ["0 0"]
-    assert w.snmpget("ipmiChannelIdentify.2.1").value == 0
-    assert wait_applied(w, agent, mark, "beta", 1) == "identify=off"
+    assert w.snmpget("ipmiBmcIdentify.2").value == 0
+    assert wait_bmc_applied(w, agent, mark, "beta") == "identify=off"
 
 
 def test_identify_force_on_then_off(sw):
@@ -243,18 +260,47 @@ def test_identify_force_on_then_off(sw):
     calls = len(beta.chassis_log())
     mark = log_mark(agent)
 
-    set_ok(w, ("ipmiChannelIdentifyForce.2.1", "i", TRUE))
+    set_ok(w, ("ipmiBmcIdentifyForce.2", "i", TRUE))
     assert identify_calls(beta, calls) == ["0 1"]
-    assert w.snmpget("ipmiChannelIdentifyForce.2.1").value == TRUE
-    assert wait_applied(w, agent, mark, "beta", 1) == "identify=forced-on"
+    assert identify_commands(agent, mark, "beta") == ["interval 0 force on"]
+    assert w.snmpget("ipmiBmcIdentifyForce.2").value == TRUE
+    assert w.snmpget("ipmiBmcIdentify.2").value == 0  # forced on: no time limit
+    assert wait_bmc_applied(w, agent, mark, "beta") == "identify=forced-on"
 
     calls = len(beta.chassis_log())
     mark = log_mark(agent)
-    set_ok(w, ("ipmiChannelIdentifyForce.2.1", "i", FALSE))
+    set_ok(w, ("ipmiBmcIdentifyForce.2", "i", FALSE))
     assert identify_calls(beta, calls) == ["0 0"]
-    assert w.snmpget("ipmiChannelIdentifyForce.2.1").value == FALSE
-    assert w.snmpget("ipmiChannelIdentify.2.1").value == 0
-    assert wait_applied(w, agent, mark, "beta", 1) == "identify=off"
+    assert w.snmpget("ipmiBmcIdentifyForce.2").value == FALSE
+    assert w.snmpget("ipmiBmcIdentify.2").value == 0
+    assert wait_bmc_applied(w, agent, mark, "beta") == "identify=off"
+
+
+def test_identify_zero_turns_forced_light_off(sw):
+    """Writing 0 to ipmiBmcIdentify also ends a forced-on light."""
+    w, beta, agent = sw.w, sw.beta, sw.agent
+    set_ok(w, ("ipmiBmcIdentifyForce.2", "i", TRUE))
+    calls = len(beta.chassis_log())
+    mark = log_mark(agent)
+    set_ok(w, ("ipmiBmcIdentify.2", "i", 0))
+    assert identify_calls(beta, calls) == ["0 0"]
+    assert identify_commands(agent, mark, "beta") == ["interval 0"]
+    assert w.snmpget("ipmiBmcIdentifyForce.2").value == FALSE
+    assert wait_bmc_applied(w, agent, mark, "beta") == "identify=off"
+
+
+def test_identify_with_a_channel_change_logs_both(sw):
+    """One PDU, one BMC: a channel's VLAN and the BMC's light. Each change is
+    logged on its own line; the channel line carries no identify field."""
+    w, beta, agent = sw.w, sw.beta, sw.agent
+    calls = len(beta.chassis_log())
+    mark = log_mark(agent)
+    set_ok(w, ("ipmiChannelVlanPriority.2.1", "i", 6), ("ipmiBmcIdentify.2", "i", 12))
+    assert identify_calls(beta, calls) == ["12 0"]
+    assert beta.lan_print(1)["802.1q VLAN Priority"] == "6"
+    assert wait_applied(w, agent, mark, "beta", 1) == "priority=6"
+    assert wait_bmc_applied(w, agent, mark, "beta") == "identify=12s"
+    set_ok(w, ("ipmiBmcIdentify.2", "i", 0))
 
 
 # --- secrets ----------------------------------------------------------------
@@ -263,7 +309,7 @@ def test_identify_force_on_then_off(sw):
 def test_no_password_in_logs_or_walks(sw):
     """Every password this module set over SNMP (one more here), searched for."""
     w = sw.w
-    set_ok(w, ("ipmiChannelPassword.1.2", "s", "Leak-Check-Pw-99"))
+    set_ok(w, ("ipmiBmcPassword.1", "s", "Leak-Check-Pw-99"))
     sw.passwords.append("Leak-Check-Pw-99")
     assert ipmi_login(sw.alpha, OPERATOR, "Leak-Check-Pw-99")
     walk = w.snmpwalk()
@@ -272,45 +318,6 @@ def test_no_password_in_logs_or_walks(sw):
     for pw in sw.passwords:
         assert texts_holding(pw, *files) == []
         assert not [v for v in walk + bulk if pw in str(v.value)]
-    assert all(v.value == "" for v in walk if v.oid.startswith(
-        w.oid("ipmiChannelPassword") + "."))
-
-
-# --- the agent's own login ----------------------------------------------------
-
-
-def test_agent_changes_its_own_password(aworld):
-    """password_user_id 2 is "admin", the user the agent logs in as."""
-    alpha = aworld.sim("alpha", channels=1, sim_id=1)
-    agent = aworld.start_agent([alpha])
-    agent.wait_synced()
-    new = "Admin-New-Pw-16c"
-    mark = log_mark(agent)
-
-    set_ok(aworld, ("ipmiChannelPassword.1.1", "s", new))
-    assert ipmi_login(alpha, "admin", new)
-    assert not ipmi_login(alpha, "admin", "secret")
-    assert wait_applied(aworld, agent, mark, "alpha", 1) == "password=(changed, user 2)"
-    warn = [line for line in log_since(agent, mark).splitlines()
-            if re.search(r" warning: BMC alpha: the agent's own login password was changed", line)]
-    assert len(warn) == 1
-    assert "configuration file still holds the old one" in warn[0]
-
-    # It logs in again (the sessions are reopened between refreshes) with the
-    # new password, and stays reachable over several refresh rounds.
-    refreshes = 3
-    end = time.monotonic() + refreshes * agent.refresh_interval + 2
-    while time.monotonic() < end:
-        row = aworld.bmc_rows()[1]
-        assert row["ipmiBmcReachable"] == TRUE, agent.proc.log_tail()
-        assert row["ipmiBmcLastRefresh"] <= agent.refresh_interval + 2
-        assert row["ipmiBmcLastError"] == ""
-        time.sleep(0.25)
-    after = log_since(agent, mark)
-    relogin = after[after.index("SET applied on BMC alpha"):]
-    assert "opening lanplus session" in relogin and "session open" in relogin, (
-        "no login after the change")
-    assert "unreachable" not in after
-    assert len(applied_lines(agent, mark)) == 1
-    assert new not in agent.log()
-    agent.stop()
+    column = [v for v in walk if v.oid.startswith(f"{BMC_ENTRY}.10.")]
+    assert [(v.oid, v.value) for v in column] == [(f"{BMC_ENTRY}.10.1", ""),
+                                                 (f"{BMC_ENTRY}.10.2", "")]

@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from setlib import (BmcWitness, applied_lines, attach_world, log_mark, log_since,
-                    module_world, stable_walk)
+from setlib import (BmcWitness, applied_lines, attach_world, bmc_applied_lines, counters,
+                    log_mark, log_since, module_world, stable_walk)
 from world import FALSE, TRUE, channel_row_from_lan, comparable_row
 
 IP = "ipmiChannelIpAddress"
@@ -25,9 +25,10 @@ GW = "ipmiChannelGateway"
 DHCP = "ipmiChannelDhcp"
 VLAN = "ipmiChannelVlanId"
 PRIO = "ipmiChannelVlanPriority"
-PW = "ipmiChannelPassword"
-IDENT = "ipmiChannelIdentify"
-FORCE = "ipmiChannelIdentifyForce"
+# ipmiBmcTable's writable columns: one index, the BMC's.
+PW = "ipmiBmcPassword"
+IDENT = "ipmiBmcIdentify"
+FORCE = "ipmiBmcIdentifyForce"
 
 # (id, [(oid, snmpset type, value), ...], status, index of the failed varbind)
 BAD_INPUT = [
@@ -37,22 +38,22 @@ BAD_INPUT = [
     ("gateway-as-octets", [(f"{GW}.1.1", "x", "c00002fe")], "wrongType", 0),
     ("vlan-as-ipaddress", [(f"{VLAN}.1.1", "a", "1.2.3.4")], "wrongType", 0),
     ("priority-as-string", [(f"{PRIO}.1.1", "s", "3")], "wrongType", 0),
-    ("password-as-integer", [(f"{PW}.1.1", "i", 12345678)], "wrongType", 0),
+    ("password-as-integer", [(f"{PW}.1", "i", 12345678)], "wrongType", 0),
     ("dhcp-as-unsigned", [(f"{DHCP}.1.1", "u", 1)], "wrongType", 0),
-    ("identify-as-string", [(f"{IDENT}.1.1", "s", "10")], "wrongType", 0),
-    ("force-as-ipaddress", [(f"{FORCE}.1.1", "a", "1.1.1.1")], "wrongType", 0),
+    ("identify-as-string", [(f"{IDENT}.1", "s", "10")], "wrongType", 0),
+    ("force-as-ipaddress", [(f"{FORCE}.1", "a", "1.1.1.1")], "wrongType", 0),
     # wrongLength
-    ("password-empty", [(f"{PW}.1.1", "s", "")], "wrongLength", 0),
-    ("password-21-octets", [(f"{PW}.1.1", "s", "Abcdefghij0123456789x")], "wrongLength", 0),
+    ("password-empty", [(f"{PW}.1", "s", "")], "wrongLength", 0),
+    ("password-21-octets", [(f"{PW}.1", "s", "Abcdefghij0123456789x")], "wrongLength", 0),
     # wrongValue: ranges
     ("vlan-4095", [(f"{VLAN}.1.1", "i", 4095)], "wrongValue", 0),
     ("vlan-minus-1", [(f"{VLAN}.1.1", "i", -1)], "wrongValue", 0),
     ("priority-8", [(f"{PRIO}.1.1", "i", 8)], "wrongValue", 0),
-    ("identify-256", [(f"{IDENT}.1.1", "i", 256)], "wrongValue", 0),
-    ("identify-minus-1", [(f"{IDENT}.1.1", "i", -1)], "wrongValue", 0),
+    ("identify-256", [(f"{IDENT}.1", "i", 256)], "wrongValue", 0),
+    ("identify-minus-1", [(f"{IDENT}.1", "i", -1)], "wrongValue", 0),
     ("dhcp-truthvalue-0", [(f"{DHCP}.1.1", "i", 0)], "wrongValue", 0),
     ("dhcp-truthvalue-3", [(f"{DHCP}.1.1", "i", 3)], "wrongValue", 0),
-    ("force-truthvalue-3", [(f"{FORCE}.1.1", "i", 3)], "wrongValue", 0),
+    ("force-truthvalue-3", [(f"{FORCE}.1", "i", 3)], "wrongValue", 0),
     # wrongValue: shapes of addresses and masks
     ("netmask-holes", [(f"{MASK}.1.1", "a", "255.0.255.0")], "wrongValue", 0),
     ("netmask-empty", [(f"{MASK}.1.1", "a", "0.0.0.0")], "wrongValue", 0),
@@ -63,18 +64,43 @@ BAD_INPUT = [
     ("ip-class-e", [(f"{IP}.1.1", "a", "240.0.0.1")], "wrongValue", 0),
     ("gateway-multicast", [(f"{GW}.1.1", "a", "239.1.1.1")], "wrongValue", 0),
     # wrongValue: the password policy (default: 8..20 printable characters)
-    ("password-7-chars", [(f"{PW}.1.1", "s", "Short7!")], "wrongValue", 0),
-    ("password-control-byte", [(f"{PW}.1.1", "x", "50617373773072640a")], "wrongValue", 0),
-    ("password-8bit-byte", [(f"{PW}.1.1", "x", "50617373773072e9")], "wrongValue", 0),
+    ("password-7-chars", [(f"{PW}.1", "s", "Short7!")], "wrongValue", 0),
+    ("password-control-byte", [(f"{PW}.1", "x", "50617373773072640a")], "wrongValue", 0),
+    ("password-8bit-byte", [(f"{PW}.1", "x", "50617373773072e9")], "wrongValue", 0),
     # notWritable
     ("mac-address", [("ipmiChannelMacAddress.1.1", "x", "02005e010199")], "notWritable", 0),
     ("manage-url", [("ipmiChannelManageUrl.1.1", "s", "https://x/")], "notWritable", 0),
     ("bmc-name", [("ipmiBmcName.1", "s", "other")], "notWritable", 0),
     ("bmc-reachable", [("ipmiBmcReachable.1", "i", TRUE)], "notWritable", 0),
+    # read-only columns of ipmiBmcTable: notWritable whatever the value's
+    # type, length or range (RFC 3416 4.2.5 step 2 comes before steps 3-6)
+    ("password-user-id", [("ipmiBmcPasswordUserId.1", "i", 3)], "notWritable", 0),
+    ("password-user-id-as-string", [("ipmiBmcPasswordUserId.1", "s", "3")],
+     "notWritable", 0),
+    ("password-user-id-as-long-octets", [("ipmiBmcPasswordUserId.1", "x", "00" * 40)],
+     "notWritable", 0),
+    ("password-user-id-out-of-range", [("ipmiBmcPasswordUserId.1", "i", 99)],
+     "notWritable", 0),
+    ("refreshes", [("ipmiBmcRefreshes.1", "u", 0)], "notWritable", 0),
+    ("refreshes-as-string", [("ipmiBmcRefreshes.1", "s", "0")], "notWritable", 0),
+    ("refresh-failures", [("ipmiBmcRefreshFailures.1", "i", -1)], "notWritable", 0),
+    ("sets-applied", [("ipmiBmcSetsApplied.2", "u", 0)], "notWritable", 0),
+    ("sets-failed", [("ipmiBmcSetsFailed.2", "u", 4294967295)], "notWritable", 0),
+    ("sets-failed-of-bmc-7", [("ipmiBmcSetsFailed.7", "u", 0)], "notWritable", 0),
+    ("agent-version", [("ipmiAgentVersion.0", "s", "9.9.9")], "notWritable", 0),
+    ("agent-uptime", [("ipmiAgentUptime.0", "t", 0)], "notWritable", 0),
+    # a read-only column after a good varbind: nothing applies
+    ("good-identify-notwritable-counter", [(f"{IDENT}.1", "i", 10),
+                                           ("ipmiBmcSetsApplied.1", "u", 0)],
+     "notWritable", 1),
     # noCreation
     ("channel-9-of-bmc-1", [(f"{VLAN}.1.9", "i", 5)], "noCreation", 0),
     ("bmc-7", [(f"{VLAN}.7.1", "i", 5)], "noCreation", 0),
-    ("bmc-7-password", [(f"{PW}.7.1", "s", "Abcdefgh1")], "noCreation", 0),
+    ("bmc-7-password", [(f"{PW}.7", "s", "Abcdefgh1")], "noCreation", 0),
+    ("bmc-7-identify", [(f"{IDENT}.7", "i", 5)], "noCreation", 0),
+    # the old channel-indexed form of a BMC column names no row
+    ("password-two-indexes", [(f"{PW}.1.1", "s", "Abcdefgh1")], "noCreation", 0),
+    ("identify-two-indexes", [(f"{IDENT}.1.1", "i", 5)], "noCreation", 0),
     # RFC 3416 4.2.5: the type is judged before the row's existence
     ("bmc-7-wrong-type", [(f"{VLAN}.7.1", "a", "1.2.3.4")], "wrongType", 0),
     # inconsistentValue: the merged row
@@ -92,7 +118,7 @@ BAD_INPUT = [
     ("static-with-broadcast", [(f"{DHCP}.1.2", "i", FALSE), (f"{IP}.1.2", "a", "10.1.1.255"),
                                (f"{MASK}.1.2", "a", "255.255.255.0"),
                                (f"{GW}.1.2", "a", "0.0.0.0")], "inconsistentValue", 0),
-    ("identify-seconds-and-force", [(f"{IDENT}.1.1", "i", 10), (f"{FORCE}.1.1", "i", TRUE)],
+    ("identify-seconds-and-force", [(f"{IDENT}.1", "i", 10), (f"{FORCE}.1", "i", TRUE)],
      "inconsistentValue", 0),
     # good and bad varbinds in one PDU: the error names the bad one, nothing applies
     ("good-vlan-bad-priority", [(f"{VLAN}.1.1", "i", 42), (f"{PRIO}.1.1", "i", 9)],
@@ -101,8 +127,14 @@ BAD_INPUT = [
      "wrongType", 1),
     ("good-vlan-notwritable", [(f"{VLAN}.1.1", "i", 42), ("ipmiChannelManageUrl.1.1", "s", "x")],
      "notWritable", 1),
-    ("good-identify-bad-password", [(f"{IDENT}.1.1", "i", 20), (f"{PW}.1.1", "s", "")],
+    ("good-identify-bad-password", [(f"{IDENT}.1", "i", 20), (f"{PW}.1", "s", "")],
      "wrongLength", 1),
+    # a BMC column and an inconsistent channel in one PDU: the password
+    # (of the agent's own login here) is not changed either
+    ("password-and-bad-gateway", [(f"{PW}.1", "s", "Mixed-Pdu-Pw-16c"),
+                                  (f"{GW}.1.1", "a", "10.9.9.9")], "inconsistentValue", 1),
+    ("identify-and-dhcp-ip", [(f"{IDENT}.2", "i", 9), (f"{IP}.1.2", "a", "198.51.100.33")],
+     "inconsistentValue", 1),
     # two channels, one of them inconsistent: nothing applies on either
     ("two-bmcs-second-inconsistent", [(f"{VLAN}.1.1", "i", 42), (f"{GW}.2.1", "a", "10.9.9.9")],
      "inconsistentValue", 1),
@@ -110,7 +142,7 @@ BAD_INPUT = [
      "inconsistentValue", 0),
     ("two-channels-dhcp-one", [(f"{IP}.1.1", "a", "192.0.2.55"),
                                (f"{IP}.1.2", "a", "198.51.100.33")], "inconsistentValue", 1),
-    ("two-channels-good-and-broadcast", [(f"{IDENT}.2.1", "i", 15), (f"{VLAN}.2.1", "i", 12),
+    ("two-channels-good-and-broadcast", [(f"{IDENT}.2", "i", 15), (f"{VLAN}.2.1", "i", 12),
                                          (f"{IP}.1.1", "a", "192.0.2.255")],
      "inconsistentValue", 2),
 ]
@@ -165,8 +197,8 @@ def test_bad_input_matrix_is_large_enough():
 
 @pytest.mark.parametrize("triples", [
     [(f"{VLAN}.1.1", "i", 42)],
-    [(f"{PW}.1.1", "s", "Abcdefgh-1")],
-    [(f"{IDENT}.2.1", "i", 10)],
+    [(f"{PW}.1", "s", "Abcdefgh-1")],
+    [(f"{IDENT}.2", "i", 10)],
 ], ids=["vlan", "password", "identify"])
 def test_read_only_community(mw, triples):
     """snmpd refuses a SET on a read-only community itself: noAccess."""
@@ -182,8 +214,8 @@ def test_refusals_are_logged_without_secrets(mw):
     w, _, _, agent = mw
     mark = log_mark(agent)
     assert w.snmpset((f"{GW}.1.1", "a", "10.9.9.9")).status == "inconsistentValue"
-    assert w.snmpset((f"{PW}.1.1", "s", "Short7!")).status == "wrongValue"
-    assert w.snmpset((f"{PW}.1.1", "s", "Abcdefghij0123456789x")).status == "wrongLength"
+    assert w.snmpset((f"{PW}.1", "s", "Short7!")).status == "wrongValue"
+    assert w.snmpset((f"{PW}.1", "s", "Abcdefghij0123456789x")).status == "wrongLength"
     assert "gateway is outside the address's subnet" in log_since(agent, mark)
     text = agent.log()
     for _, triples, _, _ in BAD_INPUT:
@@ -214,10 +246,13 @@ def test_unreachable_bmc_is_resource_unavailable(aworld):
     assert res.status == "resourceUnavailable", res.stderr
     assert res.failed_oid == aworld.oid(f"{VLAN}.2.1")
     assert res.elapsed < 2.0  # refused at once, no session attempt
-    res = aworld.snmpset((f"{PW}.2.1", "s", "Abcdefgh-2"), (f"{IDENT}.2.1", "i", 5))
+    res = aworld.snmpset((f"{PW}.2", "s", "Abcdefgh-2"), (f"{IDENT}.2", "i", 5))
     assert res.status == "resourceUnavailable", res.stderr
     assert aworld.snmpget(f"{VLAN}.2.1").value == 0
     assert "BMC unreachable" in log_since(agent, mark)
+    assert bmc_applied_lines(agent, mark) == []
+    # refused before the BMC was touched: not a failed SET
+    assert counters(aworld, 2)["ipmiBmcSetsFailed"] == 0
 
     # the other BMC still takes SETs
     res = aworld.snmpset((f"{VLAN}.1.1", "i", 34))
@@ -233,6 +268,10 @@ def test_unreachable_bmc_is_resource_unavailable(aworld):
     res = aworld.snmpset((f"{VLAN}.2.1", "i", 33))
     assert res.status == "noError", res.stderr
     assert beta.lan_print(1)["802.1q VLAN ID"] == "33"
+    for b in (1, 2):
+        got = counters(aworld, b)
+        assert (got["ipmiBmcSetsApplied"], got["ipmiBmcSetsFailed"]) == (1, 0), (b, got)
+    assert counters(aworld, 2)["ipmiBmcRefreshFailures"] >= 1
     agent.stop()
 
 
@@ -297,6 +336,9 @@ def test_bmc_dies_during_set(aworld):
     res2 = aworld.snmpset((f"{VLAN}.2.1", "i", 7))
     assert res2.status == "noError", res2.stderr
     assert beta.lan_print(1)["802.1q VLAN ID"] == "7"
+    assert counters(aworld, 1)["ipmiBmcSetsFailed"] == 1  # the undoFailed
+    assert counters(aworld, 1)["ipmiBmcSetsApplied"] == 0
+    assert counters(aworld, 2)["ipmiBmcSetsApplied"] == 1
 
     # nothing was half applied: the commit never happened
     assert len(alpha.lancfg_sets()) == sets_before, alpha.lancfg_log()
@@ -356,6 +398,11 @@ def test_refused_commit_undoes_the_other_channels(aworld):
     assert applied_lines(agent, mark, "alpha") == []
     assert applied_lines(agent, mark, "beta") == []
     assert "SET undone on BMC alpha channel 1" in log_since(agent, mark)
+    # beta refused: a failed SET there; alpha's change was rolled back
+    assert counters(aworld, 2)["ipmiBmcSetsFailed"] == 1
+    assert counters(aworld, 1)["ipmiBmcSetsFailed"] == 1
+    assert counters(aworld, 1)["ipmiBmcSetsApplied"] == 0
+    assert counters(aworld, 2)["ipmiBmcSetsApplied"] == 0
     agent.stop()
 
 

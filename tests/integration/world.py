@@ -44,6 +44,14 @@ BMC_COLUMNS = {
     6: "ipmiBmcIpmiVersion",
     7: "ipmiBmcLastRefresh",
     8: "ipmiBmcLastError",
+    9: "ipmiBmcPasswordUserId",
+    10: "ipmiBmcPassword",
+    11: "ipmiBmcIdentify",
+    12: "ipmiBmcIdentifyForce",
+    13: "ipmiBmcRefreshes",
+    14: "ipmiBmcRefreshFailures",
+    15: "ipmiBmcSetsApplied",
+    16: "ipmiBmcSetsFailed",
 }
 CHANNEL_COLUMNS = {
     2: "ipmiChannelMacAddress",
@@ -53,11 +61,11 @@ CHANNEL_COLUMNS = {
     6: "ipmiChannelGateway",
     7: "ipmiChannelVlanId",
     8: "ipmiChannelVlanPriority",
-    9: "ipmiChannelPassword",
-    10: "ipmiChannelIdentify",
-    11: "ipmiChannelIdentifyForce",
-    12: "ipmiChannelManageUrl",
+    9: "ipmiChannelManageUrl",
 }
+# The agent's scalars (ipmiAgent, ipmiChannelObjects.3), instance .0.
+AGENT_VERSION = MIB_ROOT + ".1.3.1.0"
+AGENT_UPTIME = MIB_ROOT + ".1.3.2.0"
 TRUE, FALSE = 1, 2  # TruthValue
 
 # Error statuses of RFC 3416, by the names Net-SNMP prints.
@@ -348,8 +356,7 @@ def oid_key(oid):
 
 
 def channel_row_from_lan(lan):
-    """What ipmiChannelEntry must hold for `ipmitool lan print` output `lan`
-    (identify columns as after start-up: off)."""
+    """What ipmiChannelEntry must hold for `ipmitool lan print` output `lan`."""
     vlan = lan["802.1q VLAN ID"]
     ip = lan["IP Address"]
     return {
@@ -360,9 +367,6 @@ def channel_row_from_lan(lan):
         "ipmiChannelGateway": lan["Default Gateway IP"],
         "ipmiChannelVlanId": 0 if vlan == "Disabled" else int(vlan),
         "ipmiChannelVlanPriority": int(lan["802.1q VLAN Priority"]),
-        "ipmiChannelPassword": "",
-        "ipmiChannelIdentify": 0,
-        "ipmiChannelIdentifyForce": FALSE,
         "ipmiChannelManageUrl": "" if ip == "0.0.0.0" else f"https://{ip}/",
     }
 
@@ -387,6 +391,8 @@ class Sim:
         self.sim_id = sim_id
         self.dir = world.dir / name
         self.ports = list(ports) if ports else [free_port() for _ in range(channels)]
+        # admin's password, for ipmitool: a test that changes it says so here
+        self.admin_password = "secret"
         env = dict(os.environ, SIM_ID=str(sim_id))
         subprocess.run([world.sim_script("make-sim.sh"), str(self.dir),
                         *map(str, self.ports)], check=True, env=env,
@@ -426,9 +432,14 @@ class Sim:
         """SIGKILL: the BMC vanishes without a word."""
         return self.proc.kill()
 
+    def alias(self, name):
+        """This simulator under another name: a second BMC entry of the agent
+        for the same BMC (for example with another password_user_id)."""
+        return SimAlias(self, name)
+
     def ipmitool_argv(self, *args, port=None):
         return ["ipmitool", "-I", "lanplus", "-C", "3", "-U", "admin", "-P",
-                "secret", "-L", "ADMINISTRATOR", "-H", "127.0.0.1", "-p",
+                self.admin_password, "-L", "ADMINISTRATOR", "-H", "127.0.0.1", "-p",
                 str(port or self.port), "-N", "1", "-R", "2", *map(str, args)]
 
     def ipmitool(self, *args, check=True, timeout=30, port=None):
@@ -490,6 +501,18 @@ class Sim:
         """The lan_config_program state of a channel, {parm: value}."""
         text = (self.dir / f"lan{channel}.state").read_text()
         return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+
+
+class SimAlias:
+    """A Sim seen under another name by Agent (see Sim.alias); everything but
+    the name is the simulator's."""
+
+    def __init__(self, sim, name):
+        self.sim = sim
+        self.name = name
+
+    def __getattr__(self, attr):
+        return getattr(self.sim, attr)
 
 
 class Master:

@@ -9,6 +9,9 @@
 # Power and boot are kept in DIR/chassis.state; the last identify request is
 # kept there too, as "identify:INTERVAL FORCE", for tests to read. Every call
 # is appended, argv shell-quoted on one line, to DIR/chassis.log.
+# While a file named refuse-identify exists in DIR, every identify request
+# fails (a chassis without an identify light): ipmi_sim answers it with an
+# error completion code, and nothing is stored.
 set -u
 
 dir=${1:?usage: chassis.sh DIR get|set|check ...}
@@ -77,7 +80,13 @@ do_set() {
                 ;;
             esac
             ;;
-        identify) store identify "$val" ;;
+        identify)
+            if [ -e "$dir/refuse-identify" ]; then
+                echo "chassis: refusing identify (refuse-identify exists)"
+                exit 1
+            fi
+            store identify "$val"
+            ;;
         *)
             echo "chassis: cannot set $parm"
             exit 1

@@ -18,6 +18,15 @@
 #   channel k: static 203.0.113.(10n+k)/24, gateway 203.0.113.1 (k >= 3)
 #   MAC of channel k: 02:00:5e:0n:0k:01
 #
+# SIM_LANPROG=0 (default 1) leaves out the lan_config_program: ipmi_sim then
+# keeps every LAN parameter in its own memory, starting at zeros (address
+# source "unspecified", 0.0.0.0, MAC 00:00:00:00:00:00), and a write sticks
+# at once, without the set-in-progress commit (no lanN.state; lancfg.log
+# stays empty).
+# For load benchmarks (bench/fleet.py): each program run forks shells,
+# tens of ms of CPU per parameter read. Tests of commit semantics need the
+# default.
+#
 # Run the result with tests/sim/run-sim.sh DIR. Prints nothing on success.
 set -euo pipefail
 
@@ -42,6 +51,12 @@ id=${SIM_ID:-1}
 case $id in
 [1-9]) ;;
 *) die "SIM_ID must be 1..9, got '$id'" ;;
+esac
+
+lanprog=${SIM_LANPROG:-1}
+case $lanprog in
+0 | 1) ;;
+*) die "SIM_LANPROG must be 0 or 1, got '$lanprog'" ;;
 esac
 
 [ $# -le 11 ] || die "at most 11 LAN channels"
@@ -88,7 +103,7 @@ auths="none md2 md5 straight"
     ch=0
     for port in "$@"; do
         ch=$((ch + 1))
-        seed_channel "$ch"
+        [ "$lanprog" = 0 ] || seed_channel "$ch"
         echo ""
         echo "startlan $ch"
         echo "  addr 127.0.0.1 $port"
@@ -98,7 +113,7 @@ auths="none md2 md5 straight"
         echo "  allowed_auths_operator $auths"
         echo "  allowed_auths_admin $auths"
         printf '  guid %08x%08x%04x%012x\n' "$((0x51a00000 + id))" "$1" "$ch" "$port"
-        echo "  lan_config_program \"$simdir/lancfg.sh $dir/lan$ch.state\""
+        [ "$lanprog" = 0 ] || echo "  lan_config_program \"$simdir/lancfg.sh $dir/lan$ch.state\""
         echo "endlan"
     done
     echo ""
