@@ -180,6 +180,7 @@ def test_journal_stream_format(aworld):
     st = os.stat(agent.proc.log)
     agent.proc.env = dict(os.environ, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
     agent.start()
+    agent.wait_synced()  # a BMC read: debug lines were written
     agent.stop()
     lines = [ln for ln in agent.proc.log.read_text().splitlines()
              if not ln.startswith("==== ")]  # the world's own header
@@ -198,6 +199,7 @@ def test_plain_stderr_format_without_journal(aworld):
     # JOURNAL_STREAM of another file (as when a shell redirects a service's stderr)
     agent.proc.env = dict(os.environ, JOURNAL_STREAM="1:1")
     agent.start()
+    agent.wait_synced()  # a BMC read: debug lines were written
     agent.stop()
     lines = [ln for ln in agent.proc.log.read_text().splitlines()
              if not ln.startswith("==== ")]
