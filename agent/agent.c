@@ -215,7 +215,9 @@ static void agent_loop_once(struct agent *a)
 		if (FD_ISSET(fd, &readfds)) {
 			FD_CLR(fd, &readfds);
 			count--;
-			fleet_deliver(a->fleet);
+			/* Reachability changes only with what the fleet delivers. */
+			if (fleet_deliver(a->fleet) > 0)
+				agent_report_status(a);
 		}
 		netsnmp_dispatch_external_events(&count, &readfds, &writefds, &exceptfds);
 		if (count > 0)
@@ -230,7 +232,6 @@ static void agent_loop_once(struct agent *a)
 	now = state_now();
 	fleet_tick(a->fleet, now);
 	mib_tick(&a->mib, now);
-	agent_report_status(a);
 }
 
 static int agent_start_fleet(struct agent *a)
@@ -389,6 +390,7 @@ static void agent_reload(struct agent *a, struct config *cfg)
 	}
 	a->reachable_reported = (size_t)-1;
 	sdnotify_send("READY=1");
+	agent_report_status(a);
 }
 
 static void agent_stop_bmcs(struct agent *a)
@@ -430,6 +432,7 @@ int agent_run(struct config *cfg, const struct agent_options *opts, struct agent
 	init_snmp(AGENT_NAME);
 	log_notice("ipmi-agentx %s started: %zu BMC(s), %u worker(s), AgentX master %s",
 		   IPMI_AGENTX_VERSION, cfg->nbmcs, cfg->workers, socket);
+	agent_report_status(&a);
 	while (!sig->stop) {
 		agent_loop_once(&a);
 		/* A SET's BMC work holds on to its BMCs: the reload waits for it. */
