@@ -279,7 +279,10 @@ def test_identify_force_on_then_off(sw):
 def test_identify_zero_turns_forced_light_off(sw):
     """Writing 0 to ipmiBmcIdentify also ends a forced-on light."""
     w, beta, agent = sw.w, sw.beta, sw.agent
+    mark = log_mark(agent)
     set_ok(w, ("ipmiBmcIdentifyForce.2", "i", TRUE))
+    # (its line may trail snmpset's exit: wait, or it lands after the next mark)
+    assert wait_bmc_applied(w, agent, mark, "beta") == "identify=forced-on"
     calls = len(beta.chassis_log())
     mark = log_mark(agent)
     set_ok(w, ("ipmiBmcIdentify.2", "i", 0))
