@@ -234,7 +234,8 @@ static void agent_loop_once(struct agent *a)
 	mib_tick(&a->mib, now);
 }
 
-static int agent_start_fleet(struct agent *a)
+/* schedules: per BMC of a->state, carried from the fleet before a reload (or NULL). */
+static int agent_start_fleet(struct agent *a, const struct fleet_schedule *schedules)
 {
 	struct fleet_ops ops = {
 	    .refresh_run = agent_refresh_run,
@@ -244,7 +245,7 @@ static int agent_start_fleet(struct agent *a)
 	};
 
 	a->fleet = fleet_start((void *const *)a->bmcs, a->state.nbmcs, a->cfg->workers,
-			       a->cfg->refresh_interval, &ops);
+			       a->cfg->refresh_interval, &ops, schedules);
 	a->mib.fleet = a->fleet;
 	return a->fleet ? 0 : -1;
 }
@@ -280,7 +281,7 @@ static int agent_start_bmcs(struct agent *a)
 	int rv = -1;
 
 	bmc_global_init();
-	if (by_cfg && agent_build_bmcs(a, a->cfg, by_cfg) == 0 && agent_start_fleet(a) == 0)
+	if (by_cfg && agent_build_bmcs(a, a->cfg, by_cfg) == 0 && agent_start_fleet(a, NULL) == 0)
 		rv = 0;
 	if (rv < 0 && by_cfg && !a->state.bmcs)
 		for (size_t i = 0; i < a->cfg->nbmcs; i++)
@@ -313,17 +314,22 @@ static void agent_warn_restart_keys(const struct config *cur, const struct confi
 
 /*
  * Apply `next` in place of *cfg. The fleet is drained first (no command of
- * any BMC runs), so every BMC can change hands safely.
+ * any BMC runs), so every BMC can change hands safely. *sched holds the
+ * refresh schedule of every BMC of the running state; it is replaced by one
+ * for the new state, in which a kept BMC keeps its own.
  */
-static void agent_swap_config(struct agent *a, struct config *cfg, struct config *next)
+static void agent_swap_config(struct agent *a, struct config *cfg, struct config *next,
+			      struct fleet_schedule **sched)
 {
 	struct bmc **by_cfg = calloc(next->nbmcs ? next->nbmcs : 1, sizeof(*by_cfg));
 	bool *taken = calloc(a->state.nbmcs ? a->state.nbmcs : 1, sizeof(*taken));
+	struct fleet_schedule *new_sched =
+	    calloc(next->nbmcs ? next->nbmcs : 1, sizeof(*new_sched));
 	struct state old = a->state;
 	struct bmc **old_bmcs = a->bmcs;
 	size_t kept = 0;
 
-	if (!by_cfg || !taken) {
+	if (!by_cfg || !taken || !new_sched) {
 		log_err("reload refused: out of memory");
 		goto out;
 	}
@@ -343,8 +349,11 @@ static void agent_swap_config(struct agent *a, struct config *cfg, struct config
 	}
 	for (size_t pos = 0; pos < a->state.nbmcs; pos++)
 		for (size_t j = 0; j < old.nbmcs; j++)
-			if (taken[j] && old.bmcs[j].bmc == a->state.bmcs[pos].bmc)
+			if (taken[j] && old.bmcs[j].bmc == a->state.bmcs[pos].bmc) {
 				state_adopt(&a->state.bmcs[pos], &old.bmcs[j]);
+				if (*sched)
+					new_sched[pos] = (*sched)[j];
+			}
 	for (size_t j = 0; j < old.nbmcs; j++) {
 		if (taken[j])
 			continue;
@@ -359,7 +368,11 @@ static void agent_swap_config(struct agent *a, struct config *cfg, struct config
 	config_free(cfg);
 	*cfg = *next;
 	memset(next, 0, sizeof(*next));
+	free(*sched);
+	*sched = new_sched;
+	new_sched = NULL;
 out:
+	free(new_sched);
 	free(by_cfg);
 	free(taken);
 }
@@ -367,8 +380,10 @@ out:
 /* SIGHUP: read the file again; a bad one changes nothing. */
 static void agent_reload(struct agent *a, struct config *cfg)
 {
+	struct fleet_schedule *sched;
 	struct config next;
 	char err[512];
+	int rv;
 
 	sdnotify_send("RELOADING=1");
 	log_notice("reloading %s", cfg->path);
@@ -380,11 +395,17 @@ static void agent_reload(struct agent *a, struct config *cfg)
 	agent_warn_restart_keys(cfg, &next);
 	fleet_stop(a->fleet);
 	fleet_deliver(a->fleet);
+	/* Kept BMCs keep their next read and back-off: a reload is no cold start. */
+	sched = calloc(a->state.nbmcs ? a->state.nbmcs : 1, sizeof(*sched));
+	for (size_t pos = 0; sched && pos < a->state.nbmcs; pos++)
+		sched[pos] = fleet_schedule_of(a->fleet, pos);
 	fleet_free(a->fleet);
 	a->fleet = NULL;
-	agent_swap_config(a, cfg, &next);
+	agent_swap_config(a, cfg, &next, &sched);
 	config_free(&next);
-	if (agent_start_fleet(a) < 0) {
+	rv = agent_start_fleet(a, sched);
+	free(sched);
+	if (rv < 0) {
 		log_err("cannot start the BMC workers after a reload");
 		abort();
 	}

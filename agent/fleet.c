@@ -193,15 +193,28 @@ static int start_workers(struct fleet *f, unsigned workers)
 
 /* -------------------------------------------------------------- public -- */
 
-static void schedule_first_reads(struct fleet *f, double now)
+static void schedule_first_reads(struct fleet *f, double now,
+				 const struct fleet_schedule *schedules)
 {
 	double spread = FLEET_FIRST_SPREAD_PER_ACTOR * (double)f->n;
 
 	if (spread > FLEET_FIRST_SPREAD_FRACTION * f->refresh_interval)
 		spread = FLEET_FIRST_SPREAD_FRACTION * f->refresh_interval;
 	f->next_due = now;
-	for (size_t i = 0; i < f->n; i++)
-		f->actors[i].due = now + spread * ((double)i + fleet_random(f)) / (double)f->n;
+	for (size_t i = 0; i < f->n; i++) {
+		struct fleet_actor *a = &f->actors[i];
+		const struct fleet_schedule *s = schedules ? &schedules[i] : NULL;
+
+		if (s && s->valid) {
+			a->ever_ok = s->ever_ok;
+			a->failures = s->failures;
+			/* (the interval may have been shortened since) */
+			a->due =
+			    s->due < now + f->refresh_interval ? s->due : now + f->refresh_interval;
+		} else {
+			a->due = now + spread * ((double)i + fleet_random(f)) / (double)f->n;
+		}
+	}
 }
 
 static double now_monotonic(void)
@@ -213,7 +226,8 @@ static double now_monotonic(void)
 }
 
 struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
-			  unsigned refresh_interval, const struct fleet_ops *ops)
+			  unsigned refresh_interval, const struct fleet_ops *ops,
+			  const struct fleet_schedule *schedules)
 {
 	struct fleet *f = calloc(1, sizeof(*f));
 
@@ -239,7 +253,7 @@ struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
 	pthread_cond_init(&f->work, NULL);
 	for (size_t i = 0; i < n; i++)
 		f->actors[i].actor = actors[i];
-	schedule_first_reads(f, now_monotonic());
+	schedule_first_reads(f, now_monotonic(), schedules);
 	if (start_workers(f, workers) < 0) {
 		fleet_stop(f);
 		fleet_free(f);
@@ -377,6 +391,15 @@ static void refresh_done(void *arg)
 		f->next_due = a->due;
 	f->ops.refresh_done(r->index, r->result, f->ops.arg);
 	free(r);
+}
+
+struct fleet_schedule fleet_schedule_of(const struct fleet *f, size_t index)
+{
+	const struct fleet_actor *a = &f->actors[index];
+	struct fleet_schedule s = {
+	    .valid = true, .due = a->due, .ever_ok = a->ever_ok, .failures = a->failures};
+
+	return s;
 }
 
 static void queue_refresh(struct fleet *f, size_t index)

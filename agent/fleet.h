@@ -42,11 +42,27 @@ struct fleet_ops {
 struct fleet;
 
 /*
+ * An actor's refresh schedule, carried from one fleet to the next: a reload
+ * keeps an unchanged BMC's next read and its back-off.
+ */
+struct fleet_schedule {
+	bool valid; /* false: a new actor, whose first read is spread as at start */
+	double due; /* monotonic seconds */
+	bool ever_ok;
+	unsigned failures;
+};
+
+/*
  * n actors, `workers` threads (1..FLEET_WORKERS_MAX), refresh every
- * refresh_interval seconds (0: never, for tests). NULL on failure.
+ * refresh_interval seconds (0: never, for tests). `schedules` (n entries, or
+ * NULL) carries actors over from an earlier fleet; a carried read falls due
+ * no later than one interval from now. NULL on failure.
  */
 struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
-			  unsigned refresh_interval, const struct fleet_ops *ops);
+			  unsigned refresh_interval, const struct fleet_ops *ops,
+			  const struct fleet_schedule *schedules);
+/* SNMP thread, after fleet_stop() and fleet_deliver(): actor `index`'s schedule. */
+struct fleet_schedule fleet_schedule_of(const struct fleet *f, size_t index);
 /*
  * Refuse new commands, let the workers run every command already queued
  * (nothing is dropped, so no BMC is left half changed) and join them. Call

@@ -511,6 +511,34 @@ static bool mib_wave_work(const struct mib_part *p, enum mib_wave wave)
 	}
 }
 
+/* Which parts of a PDU a once-per-BMC loop looks at. */
+typedef bool (*mib_part_filter)(const struct mib_part *p, enum mib_wave wave);
+
+static bool mib_any_part(const struct mib_part *p, enum mib_wave wave)
+{
+	(void)p;
+	(void)wave;
+	return true;
+}
+
+static bool mib_attempted_part(const struct mib_part *p, enum mib_wave wave)
+{
+	(void)wave;
+	return p->attempted;
+}
+
+/* Part i is the first of its BMC among the parts `which` selects. */
+static bool mib_first_of_bmc(const struct mib_txn *txn, size_t i, mib_part_filter which,
+			     enum mib_wave wave)
+{
+	if (!which(&txn->part[i], wave))
+		return false;
+	for (size_t j = 0; j < i; j++)
+		if (txn->part[j].pos == txn->part[i].pos && which(&txn->part[j], wave))
+			return false;
+	return true;
+}
+
 static void mib_cmd_done(void *arg);
 
 /*
@@ -524,15 +552,9 @@ static size_t mib_start_wave(struct mib_txn *txn, enum mib_wave wave, double dea
 	txn->wave = wave;
 	for (size_t i = 0; i < txn->n; i++) {
 		struct mib_part *p = &txn->part[i];
-		bool first = true;
 		struct mib_cmd *c;
 
-		if (!mib_wave_work(p, wave))
-			continue;
-		for (size_t j = 0; j < i && first; j++)
-			if (txn->part[j].pos == p->pos && mib_wave_work(&txn->part[j], wave))
-				first = false;
-		if (!first)
+		if (!mib_first_of_bmc(txn, i, mib_wave_work, wave))
 			continue;
 		c = calloc(1, sizeof(*c));
 		if (c) {
@@ -564,22 +586,13 @@ static size_t mib_first_failure(const struct mib_txn *txn)
 	return txn->n;
 }
 
-/* Every BMC of the PDU once. */
-static bool mib_first_of_bmc(const struct mib_txn *txn, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (txn->part[j].pos == txn->part[i].pos)
-			return false;
-	return true;
-}
-
 static void mib_hold(struct mib_txn *txn, bool hold)
 {
 	if (txn->held == hold)
 		return;
 	txn->held = hold;
 	for (size_t i = 0; i < txn->n; i++)
-		if (mib_first_of_bmc(txn, i)) {
+		if (mib_first_of_bmc(txn, i, mib_any_part, txn->wave)) {
 			struct state_bmc *b = &txn->ctx->state->bmcs[txn->part[i].pos];
 
 			if (hold)
@@ -608,15 +621,9 @@ static void mib_count(struct mib_txn *txn, bool applied)
 {
 	for (size_t i = 0; i < txn->n; i++) {
 		struct state_bmc *b = &txn->ctx->state->bmcs[txn->part[i].pos];
-		bool first = true;
 
-		if (!applied && !txn->part[i].attempted)
-			continue;
-		for (size_t j = 0; j < i && first; j++)
-			if (txn->part[j].pos == txn->part[i].pos &&
-			    (applied || txn->part[j].attempted))
-				first = false;
-		if (!first)
+		if (!mib_first_of_bmc(txn, i, applied ? mib_any_part : mib_attempted_part,
+				      txn->wave))
 			continue;
 		if (applied)
 			b->sets_applied++;

@@ -4,7 +4,7 @@ On top of the integration tests' world (tests/integration/world.py and
 hardenlib.py, imported, not copied):
 
 - the command-line options every benchmark has (--agent, --mibdirs, --keep)
-  and their checks;
+  and their checks, and SIGTERM taken as ^C;
 - a World whose simulator scripts are a copy in its own directory, and the
   one way to close it (stop by pid; keep the directory after a failure or
   on --keep);
@@ -17,6 +17,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,13 @@ def check_inputs(p, args):
     for mib in ("IPMI-CHANNEL-MIB.txt", "SNMPv2-SMI.txt", "SNMPv2-MIB.txt"):
         if not any((Path(d) / mib).exists() for d in dirs):
             p.error(f"--mibdirs {args.mibdirs} lacks {mib}")
+
+
+def interrupt_on_sigterm():
+    """SIGTERM ends a run as ^C does: worlds are closed, peers stopped."""
+    def on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 # --- worlds -------------------------------------------------------------------

@@ -62,7 +62,6 @@ import argparse
 import math
 import os
 import re
-import signal
 import socket
 import statistics
 import sys
@@ -72,8 +71,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import rawsnmp
-from benchlib import (add_common_args, check_inputs, close_world, hl, new_world, percentile,
-                      sample_process, wm)
+from benchlib import (add_common_args, check_inputs, close_world, hl, interrupt_on_sigterm,
+                      new_world, percentile, sample_process, wm)
 
 try:
     from pysnmp import hlapi
@@ -922,13 +921,9 @@ def parse_args(argv):
     return args
 
 
-def on_sigterm(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv):
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, on_sigterm)
+    interrupt_on_sigterm()
     print(f"ipmi-agentx fleet benchmark, {time.strftime('%Y-%m-%d %H:%M:%S')}, "
           f"{os.cpu_count()} CPUs, {loadavg()}\nagent {args.agent}\nparts "
           f"{','.join(sorted(args.parts))}")

@@ -42,14 +42,13 @@ This is a benchmark, not a test: ctest does not run it.
 import argparse
 import math
 import os
-import signal
 import sys
 import threading
 import time
 from dataclasses import dataclass, replace
 
-from benchlib import (add_common_args, check_inputs, close_world, hl, log_problems,
-                      new_world, percentile, sample_process, wm)
+from benchlib import (add_common_args, check_inputs, close_world, hl, interrupt_on_sigterm,
+                      log_problems, new_world, percentile, sample_process, wm)
 
 CHANNELS_PER_BMC = 2
 MAX_BMCS = 9  # make-sim.sh's SIM_ID range
@@ -688,13 +687,9 @@ def parse_args(argv):
     return args
 
 
-def on_sigterm(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv):
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, on_sigterm)
+    interrupt_on_sigterm()
     print(f"ipmi-agentx stress benchmark, {time.strftime('%Y-%m-%d %H:%M:%S')}, "
           f"{os.cpu_count()} CPUs, agent {args.agent}")
     try:

@@ -26,12 +26,10 @@ User Password request: the agent's proof of a new password (a new session)
 then fails, while the session it already has keeps working.
 """
 
-import select
-import socket
 import threading
 from dataclasses import dataclass
 
-from world import free_port
+from hardenlib import UdpRelay
 
 NETFN_APP_RQ = 0x06
 NETFN_APP_RS = 0x07
@@ -83,7 +81,7 @@ def checksum(octets):
     return (-sum(octets)) & 0xFF
 
 
-class FaultRelay:
+class FaultRelay(UdpRelay):
     """Relays UDP datagrams to 127.0.0.1:target and back, refusing Set User
     Password requests per `faults` {op: completion code}.
 
@@ -96,8 +94,7 @@ class FaultRelay:
     """
 
     def __init__(self, target_port, port=None):
-        self.target = ("127.0.0.1", target_port)
-        self.port = port or free_port()
+        super().__init__(target_port, port, name="fault-relay")
         self.faults = {}
         self.requests = []   # PasswordRequest, in the order relayed
         self.injected = []   # (PasswordRequest, cc) rewritten
@@ -108,22 +105,6 @@ class FaultRelay:
         self._skip = {}      # op -> requests still to let through
         self._lock = threading.Lock()
         self._pending = {}   # (client, rqSeq) -> (PasswordRequest, cc or None)
-        self._listen = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._listen.bind(("127.0.0.1", self.port))
-        self._upstream = {}  # client address -> socket towards the target
-        self._client_of = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="fault-relay", daemon=True)
-
-    def start(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(5)
-        for s in [self._listen, *self._upstream.values()]:
-            s.close()
 
     def refuse(self, op, cc, skip=0):
         """From now on (after `skip` more requests of op), requests of
@@ -147,16 +128,7 @@ class FaultRelay:
         with self._lock:
             return len(self.requests)
 
-    # the relay thread
-
-    def _upstream_for(self, client):
-        sock = self._upstream.get(client)
-        if sock is None:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.bind(("127.0.0.1", 0))
-            self._upstream[client] = sock
-            self._client_of[sock] = client
-        return sock
+    # the relay thread (see UdpRelay)
 
     def _filter_request(self, client, data):
         """Note a Set User Password request; neutralize it when refused.
@@ -211,25 +183,11 @@ class FaultRelay:
         msg[-1] = checksum(msg[3:-1])
         return data[:off] + bytes(msg) + data[off + length:]
 
-    def _receive(self, sock):
-        try:
-            data, addr = sock.recvfrom(65536)
-        except OSError:
-            return  # e.g. ICMP port unreachable while the target is down
-        try:
-            if sock is self._listen:
-                data = self._filter_request(addr, data)
-                if data is not None:
-                    self._upstream_for(addr).sendto(data, self.target)
-            else:
-                client = self._client_of[sock]
-                self._listen.sendto(self._rewrite_reply(client, data), client)
-        except OSError:
-            pass
+    def _from_client(self, client, data):
+        data = self._filter_request(client, data)
+        if data is not None:
+            super()._from_client(client, data)
 
-    def _run(self):
-        while not self._stop.is_set():
-            socks = [self._listen, *self._upstream.values()]
-            readable, _, _ = select.select(socks, [], [], 0.05)
-            for sock in readable:
-                self._receive(sock)
+    def _from_target(self, client, data):
+        super()._from_target(client, self._rewrite_reply(client, data))
+

@@ -74,27 +74,24 @@ def set_in_progress_state(sim, channel=1):
 # --- a slow network -------------------------------------------------------------
 
 
-class DelayProxy:
-    """Relays UDP datagrams to 127.0.0.1:target, each `delay` seconds late.
+class UdpRelay:
+    """Relays UDP datagrams between clients and 127.0.0.1:target on a thread.
 
     Every client address gets its own upstream socket, so replies find the
-    session they belong to. Both directions are delayed, so a round trip
-    costs 2 * delay more. `packets` counts the datagrams from clients.
+    session they belong to. Subclasses decide what happens to a datagram:
+    _from_client(client, data) and _from_target(client, data); _wait() and
+    _tick() let them keep their own timers.
     """
 
-    def __init__(self, target_port, delay, port=None):
+    def __init__(self, target_port, port=None, name="udp-relay"):
         self.target = ("127.0.0.1", target_port)
-        self.delay = delay
         self.port = port or free_port()
-        self.packets = 0
         self._listen = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._listen.bind(("127.0.0.1", self.port))
         self._upstream = {}   # client address -> socket towards the target
         self._client_of = {}  # upstream socket -> client address
-        self._queue = []      # (due, seq, socket, data, address)
-        self._seq = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="delay-proxy", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self):
         self._thread.start()
@@ -106,10 +103,6 @@ class DelayProxy:
         for s in [self._listen, *self._upstream.values()]:
             s.close()
 
-    def _schedule(self, sock, data, addr):
-        self._seq += 1
-        heapq.heappush(self._queue, (time.monotonic() + self.delay, self._seq, sock, data, addr))
-
     def _upstream_for(self, client):
         sock = self._upstream.get(client)
         if sock is None:
@@ -119,36 +112,79 @@ class DelayProxy:
             self._client_of[sock] = client
         return sock
 
+    @staticmethod
+    def _send(sock, data, addr):
+        try:
+            sock.sendto(data, addr)
+        except OSError:
+            pass  # e.g. the target is down
+
+    def _from_client(self, client, data):
+        self._send(self._upstream_for(client), data, self.target)
+
+    def _from_target(self, client, data):
+        self._send(self._listen, data, client)
+
+    def _wait(self):
+        return 0.05
+
+    def _tick(self):
+        pass
+
     def _receive(self, sock):
         try:
             data, addr = sock.recvfrom(65536)
         except OSError:
             return  # e.g. ICMP port unreachable from a target that is down
         if sock is self._listen:
-            self.packets += 1
-            self._schedule(self._upstream_for(addr), data, self.target)
+            self._from_client(addr, data)
         else:
-            self._schedule(self._listen, data, self._client_of[sock])
-
-    def _send_due(self):
-        now = time.monotonic()
-        while self._queue and self._queue[0][0] <= now:
-            _, _, sock, data, addr = heapq.heappop(self._queue)
-            try:
-                sock.sendto(data, addr)
-            except OSError:
-                pass
+            self._from_target(self._client_of[sock], data)
 
     def _run(self):
         while not self._stop.is_set():
-            wait = 0.05
-            if self._queue:
-                wait = max(0.0, min(wait, self._queue[0][0] - time.monotonic()))
             socks = [self._listen, *self._upstream.values()]
-            readable, _, _ = select.select(socks, [], [], wait)
+            readable, _, _ = select.select(socks, [], [], self._wait())
             for sock in readable:
                 self._receive(sock)
-            self._send_due()
+            self._tick()
+
+
+class DelayProxy(UdpRelay):
+    """Relays UDP datagrams to 127.0.0.1:target, each `delay` seconds late.
+
+    Both directions are delayed, so a round trip costs 2 * delay more.
+    `packets` counts the datagrams from clients.
+    """
+
+    def __init__(self, target_port, delay, port=None):
+        super().__init__(target_port, port, name="delay-proxy")
+        self.delay = delay
+        self.packets = 0
+        self._queue = []      # (due, seq, socket, data, address)
+        self._seq = 0
+
+    def _schedule(self, sock, data, addr):
+        self._seq += 1
+        heapq.heappush(self._queue, (time.monotonic() + self.delay, self._seq, sock, data, addr))
+
+    def _from_client(self, client, data):
+        self.packets += 1
+        self._schedule(self._upstream_for(client), data, self.target)
+
+    def _from_target(self, client, data):
+        self._schedule(self._listen, data, client)
+
+    def _wait(self):
+        if self._queue:
+            return max(0.0, min(0.05, self._queue[0][0] - time.monotonic()))
+        return 0.05
+
+    def _tick(self):
+        now = time.monotonic()
+        while self._queue and self._queue[0][0] <= now:
+            _, _, sock, data, addr = heapq.heappop(self._queue)
+            self._send(sock, data, addr)
 
 
 # --- notifications --------------------------------------------------------------

@@ -19,6 +19,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from hardenlib import log_mark, log_since  # noqa: F401 (the tests take them from here too)
 from world import AGENT_UPTIME, BMC_ENTRY, World, WorldError, wait_for
 
 # What changes on its own between two walks: ipmiBmcLastRefresh ticks,
@@ -134,20 +135,6 @@ def identify_commands(agent, mark, bmc):
 
 
 # --- the agent's log ----------------------------------------------------------
-
-
-def log_mark(agent):
-    """A position in the agent's log; log_since() reads what came after it."""
-    try:
-        return agent.proc.log.stat().st_size
-    except OSError:
-        return 0
-
-
-def log_since(agent, mark):
-    with open(agent.proc.log, "rb") as f:
-        f.seek(mark)
-        return f.read().decode("utf-8", "replace")
 
 
 def applied_lines(agent, mark, bmc=None, channel=None):

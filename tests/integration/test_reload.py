@@ -109,3 +109,32 @@ def test_indexes_survive_restart_and_removal(aworld):
                     "beta served at index 6")
     assert aworld.snmpget("ipmiBmcName.6").value == "beta"
     agent.stop()
+
+
+def reads(agent, name):
+    return agent.log().count(f"debug: bmc {name}: reading LAN channel 1\n")
+
+
+def test_kept_bmc_keeps_its_refresh_schedule(aworld):
+    """A reload is no cold start for a kept BMC: it is read when its interval
+    says, not at once (a thousand kept BMCs would otherwise all be read
+    again on every SIGHUP). The added one is read at once."""
+    alpha = aworld.sim("alpha", channels=1, sim_id=1)
+    beta = aworld.sim("beta", channels=1, sim_id=2)
+    agent = aworld.start_agent([alpha], refresh_interval=30)
+    agent.wait_synced()
+    assert reads(agent, "alpha") == 1
+    rewrite(agent, [alpha, beta], {})
+    reload(aworld, agent)
+    aworld.wait_for(lambda: reads(agent, "beta") == 1, 20, "beta's first read")
+
+    def both_served():
+        rows = aworld.bmc_rows()
+        return rows if len(rows) == 2 and all(
+            r.get("ipmiBmcReachable") == TRUE for r in rows.values()) else None
+
+    rows = aworld.wait_for(both_served, 20, "both BMCs served")
+    assert rows[1]["ipmiBmcName"] == "alpha" and rows[1]["ipmiBmcRefreshes"] == 1
+    assert reads(agent, "alpha") == 1, "the kept BMC was read again at the reload"
+    assert "1 kept as they were, 1 new or changed" in agent.log()
+    agent.stop()

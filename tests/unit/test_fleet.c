@@ -295,7 +295,7 @@ static struct fleet *start(struct tactor *as, size_t n, unsigned workers,
 	for (size_t i = 0; i < n; i++)
 		ptrs[i] = &as[i];
 	globals_reset();
-	f = fleet_start(ptrs, n, workers, 0, ops ? ops : &no_refresh_ops);
+	f = fleet_start(ptrs, n, workers, 0, ops ? ops : &no_refresh_ops, NULL);
 	assert_non_null(f);
 	assert_true(fleet_fd(f) >= 0);
 	return f;
@@ -771,8 +771,8 @@ static void t_refresh_done(size_t index, void *result, void *arg)
 
 static const struct fleet_ops refresh_ops = {t_refresh_run, t_refresh_done, NULL, &g_rlog};
 
-static struct fleet *start_refreshing(struct tactor *as, size_t n, unsigned workers,
-				      unsigned interval)
+static struct fleet *start_scheduled(struct tactor *as, size_t n, unsigned workers,
+				     unsigned interval, const struct fleet_schedule *schedules)
 {
 	void *ptrs[16];
 	struct fleet *f;
@@ -782,9 +782,15 @@ static struct fleet *start_refreshing(struct tactor *as, size_t n, unsigned work
 		ptrs[i] = &as[i];
 	globals_reset();
 	memset(&g_rlog, 0, sizeof(g_rlog));
-	f = fleet_start(ptrs, n, workers, interval, &refresh_ops);
+	f = fleet_start(ptrs, n, workers, interval, &refresh_ops, schedules);
 	assert_non_null(f);
 	return f;
+}
+
+static struct fleet *start_refreshing(struct tactor *as, size_t n, unsigned workers,
+				      unsigned interval)
+{
+	return start_scheduled(as, n, workers, interval, NULL);
 }
 
 /*
@@ -1008,6 +1014,70 @@ static void test_refresh_backoff_after_good_read(void **ctx)
 	stop_and_free(f);
 }
 
+/*
+ * A reload: the schedules of one fleet start the next. A carried actor keeps
+ * its next read and its back-off; a new one is read at once; a carried read
+ * due beyond the (possibly shorter) interval is pulled in to one interval.
+ */
+static void test_schedule_carries_over_to_a_new_fleet(void **ctx)
+{
+	static struct tactor as[4];
+	const unsigned interval = 10;
+	struct fleet_schedule carried[4] = {{0}};
+	struct fleet *f;
+	double t, now;
+
+	(void)ctx;
+	actors_init(as, 2);
+	atomic_store(&as[1].failing, 1);
+	f = start_refreshing(as, 2, 1, interval);
+	t = mono();
+	/* (one tick queues both first reads; the second settles actor 1's) */
+	assert_int_equal(tick_and_settle(f, &as[0], 0, t + 1.0, NULL), 1);
+	tick_and_settle(f, &as[1], 1, t + 1.0, NULL);
+	assert_int_equal(atomic_load(&as[1].refreshes), 1);
+	fleet_stop(f);
+	fleet_deliver(f);
+	carried[0] = fleet_schedule_of(f, 0);
+	carried[1] = fleet_schedule_of(f, 1);
+	fleet_free(f);
+	now = mono();
+	/* Read well: the next read one interval (less jitter) after it. */
+	assert_true(carried[0].valid && carried[0].ever_ok);
+	assert_int_equal(carried[0].failures, 0);
+	assert_true(carried[0].due >= t + interval * 0.9 - 0.01 &&
+		    carried[0].due <= now + interval);
+	/* Failed its first contact: retried within seconds. */
+	assert_true(carried[1].valid && !carried[1].ever_ok);
+	assert_int_equal(carried[1].failures, 1);
+	assert_true(carried[1].due <= now + fleet_retry_delay(interval, 1, false));
+	/* Actor 2 is new; actor 3 was due long after the new interval. */
+	carried[3] = (struct fleet_schedule){
+	    .valid = true, .due = now + 1000.0, .ever_ok = true, .failures = 0};
+
+	actors_init(as, 4);
+	atomic_store(&as[1].failing, 1);
+	f = start_scheduled(as, 4, 1, interval, carried);
+	now = mono();
+	/* At once: only the new actor. */
+	assert_int_equal(tick_and_settle(f, &as[2], 2, now + 0.5, NULL), 1);
+	assert_int_equal(tick_and_settle(f, &as[0], 0, now + 0.5, NULL), 0);
+	assert_int_equal(tick_and_settle(f, &as[1], 1, now + 0.5, NULL), 0);
+	assert_int_equal(tick_and_settle(f, &as[3], 3, now + 0.5, NULL), 0);
+	/* The failed one when its retry falls due ... */
+	assert_int_equal(tick_and_settle(f, &as[1], 1, carried[1].due + 0.05, NULL), 1);
+	/* ... and its back-off goes on: a second failure of a never-read BMC waits 4 s. */
+	assert_int_equal(tick_and_settle(f, &as[1], 1, mono() + 3.5, NULL), 0);
+	assert_int_equal(tick_and_settle(f, &as[1], 1, mono() + 4.5, NULL), 1);
+	/* The good one at its own time. */
+	assert_int_equal(tick_and_settle(f, &as[0], 0, carried[0].due - 0.2, NULL), 0);
+	assert_int_equal(tick_and_settle(f, &as[0], 0, carried[0].due + 0.05, NULL), 1);
+	/* Pulled in to one interval from the start of the new fleet. */
+	assert_int_equal(tick_and_settle(f, &as[3], 3, now + interval - 0.2, NULL), 0);
+	assert_int_equal(tick_and_settle(f, &as[3], 3, now + interval + 0.05, NULL), 1);
+	stop_and_free(f);
+}
+
 static void test_refresh_soon_reads_once_while_pending(void **ctx)
 {
 	static struct tactor as[2];
@@ -1206,6 +1276,7 @@ int main(void)
 	    cmocka_unit_test(test_refresh_failure_retried_within_seconds),
 	    cmocka_unit_test(test_refresh_backoff_never_read),
 	    cmocka_unit_test(test_refresh_backoff_after_good_read),
+	    cmocka_unit_test(test_schedule_carries_over_to_a_new_fleet),
 	    cmocka_unit_test(test_refresh_soon_reads_once_while_pending),
 	    cmocka_unit_test(test_tick_does_not_duplicate_a_pending_refresh),
 	    cmocka_unit_test(test_wait_ms_without_refreshes),
