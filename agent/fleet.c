@@ -20,15 +20,24 @@ struct fleet_cmd {
 	fleet_run_fn run;
 	fleet_done_fn done;
 	void *arg;
+	bool refresh; /* the fleet's own periodic read; everything else comes first */
 	struct fleet_cmd *next;
+};
+
+/* The two lanes of actors waiting for a worker: a ring of n slots each. */
+enum { FLEET_LANE_FIRST, FLEET_LANE_REFRESH, FLEET_LANES };
+
+struct fleet_ring {
+	size_t *slot;
+	size_t head, len;
 };
 
 struct fleet_actor {
 	void *actor;
 	/* guarded by fleet.lock */
 	struct fleet_cmd *head, *tail;
-	bool running; /* a worker owns the actor */
-	bool ready;   /* in the ready ring */
+	bool running;		  /* a worker owns the actor */
+	bool queued[FLEET_LANES]; /* in that lane's ring */
 	/* SNMP thread only: the refresh schedule */
 	double due;
 	bool refresh_queued;
@@ -50,9 +59,13 @@ struct fleet {
 	bool stopping;
 	size_t n;
 	struct fleet_actor *actors;
-	/* actors with queued commands and no worker, FIFO (a ring of n slots) */
-	size_t *ring;
-	size_t ring_head, ring_len;
+	/*
+	 * Actors with queued commands and no worker, FIFO per lane. An actor
+	 * whose next command is not a refresh waits in the first lane, which
+	 * workers serve before the refresh lane. An actor may sit in both; a
+	 * stale entry (actor running, or nothing queued) is skipped.
+	 */
+	struct fleet_ring lane[FLEET_LANES];
 	/* finished commands, FIFO; guarded by lock */
 	struct fleet_cmd *done_head, *done_tail;
 	struct wakepipe done_wake;
@@ -89,23 +102,37 @@ static double fleet_random(struct fleet *f)
 
 /* ------------------------------------------------------------ workers -- */
 
-/* Lock held. */
+/* Lock held; actor `index` has a command queued and no worker. */
 static void ring_push(struct fleet *f, size_t index)
 {
-	f->ring[(f->ring_head + f->ring_len) % f->n] = index;
-	f->ring_len++;
-	f->actors[index].ready = true;
+	struct fleet_actor *a = &f->actors[index];
+	int lane = a->head->refresh ? FLEET_LANE_REFRESH : FLEET_LANE_FIRST;
+	struct fleet_ring *r = &f->lane[lane];
+
+	if (a->queued[lane])
+		return;
+	r->slot[(r->head + r->len) % f->n] = index;
+	r->len++;
+	a->queued[lane] = true;
 	pthread_cond_signal(&f->work);
 }
 
-/* Lock held; the ring is not empty. */
+/* Lock held: is any actor waiting in a lane? */
+static bool ring_waiting(const struct fleet *f)
+{
+	return f->lane[FLEET_LANE_FIRST].len > 0 || f->lane[FLEET_LANE_REFRESH].len > 0;
+}
+
+/* Lock held; ring_waiting(). The first lane goes first. */
 static size_t ring_pop(struct fleet *f)
 {
-	size_t index = f->ring[f->ring_head];
+	int lane = f->lane[FLEET_LANE_FIRST].len > 0 ? FLEET_LANE_FIRST : FLEET_LANE_REFRESH;
+	struct fleet_ring *r = &f->lane[lane];
+	size_t index = r->slot[r->head];
 
-	f->ring_head = (f->ring_head + 1) % f->n;
-	f->ring_len--;
-	f->actors[index].ready = false;
+	r->head = (r->head + 1) % f->n;
+	r->len--;
+	f->actors[index].queued[lane] = false;
 	return index;
 }
 
@@ -156,11 +183,13 @@ static void *worker_main(void *arg)
 	for (;;) {
 		size_t index;
 
-		while (f->ring_len == 0 && !f->stopping)
+		while (!ring_waiting(f) && !f->stopping)
 			pthread_cond_wait(&f->work, &f->lock);
-		if (f->ring_len == 0)
+		if (!ring_waiting(f))
 			break; /* stopping and nothing left: the queues are drained */
 		index = ring_pop(f);
+		if (f->actors[index].running || !f->actors[index].head)
+			continue; /* taken through its other lane */
 		f->actors[index].running = true;
 		run_one(f, index);
 	}
@@ -242,10 +271,13 @@ struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
 	f->refresh_interval = refresh_interval;
 	f->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)f;
 	f->actors = calloc(n ? n : 1, sizeof(*f->actors));
-	f->ring = calloc(n ? n : 1, sizeof(*f->ring));
-	if (!f->actors || !f->ring || wakepipe_open(&f->done_wake) < 0) {
+	for (int l = 0; l < FLEET_LANES; l++)
+		f->lane[l].slot = calloc(n ? n : 1, sizeof(*f->lane[l].slot));
+	if (!f->actors || !f->lane[FLEET_LANE_FIRST].slot || !f->lane[FLEET_LANE_REFRESH].slot ||
+	    wakepipe_open(&f->done_wake) < 0) {
 		free(f->actors);
-		free(f->ring);
+		for (int l = 0; l < FLEET_LANES; l++)
+			free(f->lane[l].slot);
 		free(f);
 		return NULL;
 	}
@@ -291,7 +323,8 @@ void fleet_free(struct fleet *f)
 	pthread_cond_destroy(&f->work);
 	pthread_mutex_destroy(&f->lock);
 	free(f->workers);
-	free(f->ring);
+	for (int l = 0; l < FLEET_LANES; l++)
+		free(f->lane[l].slot);
 	free(f->actors);
 	free(f);
 }
@@ -301,7 +334,29 @@ int fleet_fd(const struct fleet *f)
 	return f->done_wake.rd;
 }
 
-int fleet_submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn done, void *arg)
+/*
+ * Lock held. A refresh goes to the back of the actor's queue; any other
+ * command goes behind the other non-refresh commands but ahead of queued
+ * refreshes: a SET never waits for a read that has not started (and a read
+ * that runs after it sees it).
+ */
+static void actor_enqueue(struct fleet_actor *a, struct fleet_cmd *c)
+{
+	struct fleet_cmd **pp = &a->head;
+
+	if (c->refresh)
+		pp = a->tail ? &a->tail->next : &a->head;
+	else
+		while (*pp && !(*pp)->refresh)
+			pp = &(*pp)->next;
+	c->next = *pp;
+	*pp = c;
+	if (!c->next)
+		a->tail = c;
+}
+
+static int submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn done, void *arg,
+		  bool refresh)
 {
 	struct fleet_cmd *c;
 	struct fleet_actor *a;
@@ -314,6 +369,7 @@ int fleet_submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn 
 	c->run = run;
 	c->done = done;
 	c->arg = arg;
+	c->refresh = refresh;
 	a = &f->actors[index];
 	pthread_mutex_lock(&f->lock);
 	if (f->stopping) {
@@ -321,15 +377,16 @@ int fleet_submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn 
 		free(c);
 		return -1;
 	}
-	if (a->tail)
-		a->tail->next = c;
-	else
-		a->head = c;
-	a->tail = c;
-	if (!a->running && !a->ready)
+	actor_enqueue(a, c);
+	if (!a->running)
 		ring_push(f, index);
 	pthread_mutex_unlock(&f->lock);
 	return 0;
+}
+
+int fleet_submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn done, void *arg)
+{
+	return submit(f, index, run, done, arg, false);
 }
 
 size_t fleet_deliver(struct fleet *f)
@@ -413,7 +470,7 @@ static void queue_refresh(struct fleet *f, size_t index)
 		return;
 	r->f = f;
 	r->index = index;
-	if (fleet_submit(f, index, refresh_run, refresh_done, r) < 0) {
+	if (submit(f, index, refresh_run, refresh_done, r, true) < 0) {
 		free(r);
 		return;
 	}
@@ -460,4 +517,9 @@ void fleet_refresh_soon(struct fleet *f, size_t index)
 {
 	if (index < f->n)
 		queue_refresh(f, index);
+}
+
+bool fleet_refresh_pending(const struct fleet *f, size_t index)
+{
+	return index < f->n && f->actors[index].refresh_queued;
 }

@@ -6,6 +6,12 @@
  * BMC; different BMCs run side by side, and a slow BMC holds up only its own
  * queue. The pool bounds how many IPMI sessions are set up at once.
  *
+ * Writes come first: a submitted command goes ahead of the refreshes still
+ * queued for its BMC, and BMCs with submitted commands get free workers
+ * before BMCs that only wait for a refresh (two lanes). A read that runs
+ * after a write still sees it; a SET never waits for a fleet-wide backlog of
+ * reads (a saturated pool of a thousand slow BMCs).
+ *
  * Commands are closures: run() in a worker, done() later in the SNMP thread
  * (fleet_deliver(), when fleet_fd() is readable), in the order the commands
  * finished. Only the SNMP thread submits, ticks and delivers; worker threads
@@ -72,7 +78,13 @@ void fleet_stop(struct fleet *f);
 void fleet_free(struct fleet *f);
 
 int fleet_fd(const struct fleet *f);
-/* Queue run(actor, arg) behind actor `index`'s other commands. 0, or -1 (stopping). */
+/*
+ * Queue run(actor, arg) for actor `index`: behind its other submitted
+ * commands, ahead of its queued refreshes; and actors with submitted
+ * commands get the next free worker before actors that only have refreshes
+ * to do. A SET waits for no read that has not started, however busy the
+ * pool. 0, or -1 (stopping).
+ */
 int fleet_submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn done, void *arg);
 /* SNMP thread: done() of every finished command, in the order they finished. */
 size_t fleet_deliver(struct fleet *f);
@@ -83,6 +95,8 @@ void fleet_tick(struct fleet *f, double now);
 int fleet_wait_ms(const struct fleet *f, double now, int max_ms);
 /* Read actor `index` as soon as its queue allows. */
 void fleet_refresh_soon(struct fleet *f, size_t index);
+/* SNMP thread: a refresh of actor `index` is queued or running (its done() not delivered yet). */
+bool fleet_refresh_pending(const struct fleet *f, size_t index);
 
 /*
  * Seconds until the next read after `failures` consecutive failed reads.

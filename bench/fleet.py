@@ -48,6 +48,17 @@ P4  100 and 1000 BMCs (one channel each, 20 per simulator, at most 50
     steady state, the agent's RSS, VmHWM, threads and descriptors, its CPU
     seconds per refresh interval over a few intervals after start-up, and
     the simulators' and snmpd's CPU over the same window.
+P5  A SET while the worker pool is saturated by refreshes: one worker
+    (`workers: 1`), a target BMC on an in-memory simulator and --p5-slow
+    entries on lan_config_program simulators, whose reads take a few
+    hundred ms each, read every --p5-refresh seconds: more reading than one
+    worker can do, so refreshes queue up across the fleet. --p5-sets
+    snmpsets of the target's VLAN id (one varbind), timed, against the same
+    SETs in a world of the target alone (the reference, measured in the same
+    run), with failures counted and the slow BMCs' oldest
+    ipmiBmcLastRefresh shown as the evidence of saturation. Goal: the
+    saturated median within 3x the reference (a SET waits for the command
+    running, not for the queue of reads).
 
 Every process is stopped by pid, also on failure or interrupt; a world that
 failed keeps its directory (--keep keeps all). Exit status: 0 when every
@@ -205,14 +216,15 @@ def start_sims(w, sims):
     return sims
 
 
-def make_agent(w, args, entries, refresh_interval):
+def make_agent(w, args, entries, refresh_interval, workers=None):
     """The agent configured for `entries`, not started."""
     if w.master is None:
         w.start_master()
     agent = wm.Agent(w, w.master, entries, refresh_interval=refresh_interval, debug=False,
                      timeout_ms=args.timeout_ms)
-    if args.workers:
-        agent.write_config(agent.config.read_text() + f"workers: {args.workers}\n")
+    workers = workers or args.workers
+    if workers:
+        agent.write_config(agent.config.read_text() + f"workers: {workers}\n")
     w.agent = agent
     return agent
 
@@ -827,6 +839,73 @@ def run_fleet(args, size, parts, res):
         close_world(fl.w, ok, args)
 
 
+# --- P5: a SET while refreshes saturate the worker pool ----------------------------------
+
+P5_SLOW_SIMS = 4
+
+
+def p5_sets(args, w, res, label):
+    """--p5-sets snmpsets of the target's (index 1) VLAN id: their wall times."""
+    times = []
+    for k in range(args.p5_sets):
+        out = w.snmpset((f"{CH}.{C_VLAN}.1.1", "i", 200 + k % 50), timeout=30)
+        if out.ok:
+            times.append(out.elapsed)
+        else:
+            res.fail("P5", f"{label}: SET {k + 1}: {out.status} after {out.elapsed:.2f} s")
+    return times
+
+
+def p5_world(args, res, slow):
+    """A world of the target and `slow` entries; the target's SET times and,
+    with slow entries, their oldest ipmiBmcLastRefresh after the SETs."""
+    w = new_world(args)
+    ok = False
+    try:
+        sims = [new_sim(w, "fast", 1, 1, False)]
+        if slow:
+            sims += [new_sim(w, f"slow{i + 1}", 1, i + 2, True) for i in range(P5_SLOW_SIMS)]
+        start_sims(w, sims)
+        entries = [Entry("target", sims[0].port, [1])] + [
+            Entry(f"s{i:03d}", sims[1 + i % P5_SLOW_SIMS].port, [1]) for i in range(slow)]
+        agent = make_agent(w, args, entries, args.p5_refresh, workers=1)
+        agent.start(timeout=60)
+        w.wait_for(lambda: w.snmpget(f"{BMC}.{B_REACHABLE}.1").value == wm.TRUE, 60,
+                   "the target BMC read")
+        time.sleep(args.p5_refresh)  # into the steady state: the queue has built up
+        times = p5_sets(args, w, res, f"{slow} slow entries")
+        oldest = None
+        if slow:
+            raw = rawsnmp.Client(w.master.port)
+            try:
+                rows = raw.walk_columns([f"{BMC}.{B_LAST_REFRESH}"], 25)[f"{BMC}.{B_LAST_REFRESH}"]
+            finally:
+                raw.close()
+            ages = [rawsnmp.decode_value(t, v) for _, t, v in rows[1:]]
+            oldest = max(ages, default=0)
+        check_alive(agent, "P5")
+        ok = True
+        return times, oldest
+    finally:
+        close_world(w, ok, args)
+
+
+def part_p5(args, res):
+    part_header(f"P5: SETs with one worker, alone and beside {args.p5_slow} entries on "
+                f"lan_config_program simulators (refresh_interval {args.p5_refresh} s)")
+    ref, _ = p5_world(args, res, 0)
+    busy, oldest = p5_world(args, res, args.p5_slow)
+    res.add("P5", "target SET alone (reference)", lat_text(ref))
+    res.add("P5", f"target SET beside {args.p5_slow} slow BMCs", lat_text(busy))
+    if oldest is not None:
+        res.add("P5", "slow BMCs' oldest ipmiBmcLastRefresh after the SETs",
+                f"{oldest} s (interval {args.p5_refresh} s: "
+                f"{'saturated' if oldest > args.p5_refresh else 'NOT saturated'})")
+    if ref and busy:
+        ratio = statistics.median(busy) / statistics.median(ref)
+        res.add("P5", "median saturated / alone", f"{ratio:.1f}x", "<= 3x", ratio <= 3.0)
+
+
 # --- main ---------------------------------------------------------------------------------
 
 
@@ -883,8 +962,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Fleet benchmark of ipmi-agentx (see the module docstring).")
     add_common_args(p)
-    p.add_argument("--parts", default="P1,P2,P3,P4",
-                   help="comma-separated parts to run (default P1,P2,P3,P4)")
+    p.add_argument("--parts", default="P1,P2,P3,P4,P5",
+                   help="comma-separated parts to run (default P1,P2,P3,P4,P5)")
     p.add_argument("--p3-sizes", type=sizes, default=[1, 100, 1000],
                    help="fleet sizes of P3 (default 1,100,1000)")
     p.add_argument("--p4-sizes", type=sizes, default=[100, 1000],
@@ -907,12 +986,19 @@ def parse_args(argv):
                    help="P3 GETBULK max-repetitions (default 10, as snmpbulkwalk)")
     p.add_argument("--cpu-intervals", type=int, default=3,
                    help="P4 refresh intervals of CPU measurement (default 3)")
+    p.add_argument("--p5-slow", type=int, default=40,
+                   help="P5 entries on lan_config_program simulators (default 40)")
+    p.add_argument("--p5-refresh", type=int, default=5,
+                   help="P5 refresh_interval (default 5)")
+    p.add_argument("--p5-sets", type=int, default=10, help="P5 SETs per world (default 10)")
     p.add_argument("--reach-timeout", type=float, default=None,
                    help="P4 seconds to wait for all BMCs reachable (default 2.5 intervals)")
     args = p.parse_args(argv)
     args.parts = {x.strip().upper() for x in args.parts.split(",") if x.strip()}
-    if not args.parts or args.parts - {"P1", "P2", "P3", "P4"}:
-        p.error("--parts takes P1, P2, P3 and P4")
+    if not args.parts or args.parts - {"P1", "P2", "P3", "P4", "P5"}:
+        p.error("--parts takes P1, P2, P3, P4 and P5")
+    if args.p5_slow < 1 or args.p5_refresh < 1 or args.p5_sets < 1:
+        p.error("--p5-slow, --p5-refresh and --p5-sets at least 1")
     if args.reach_timeout is None:
         args.reach_timeout = 2.5 * args.refresh_interval
     if args.pairs < 1 or args.refresh_interval < 1 or args.small_refresh < 3:
@@ -936,6 +1022,8 @@ def main(argv):
                              (set(args.p4_sizes) if "P4" in args.parts else set()))
         for size in fleet_sizes:
             guarded(f"fleet/{size}", res, lambda size=size: run_fleet(args, size, args.parts, res))
+        if "P5" in args.parts:
+            guarded("P5", res, lambda: part_p5(args, res))
     except KeyboardInterrupt:
         print("fleet: interrupted", file=sys.stderr)
         return 2

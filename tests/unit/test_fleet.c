@@ -139,7 +139,8 @@ struct tactor {
 	/* refreshes */
 	atomic_int refreshes;
 	double refresh_at[MAX_TIMES];
-	atomic_int failing; /* refresh_run reports ok=false while set */
+	int refresh_global_run[MAX_TIMES]; /* global order in which each refresh started */
+	atomic_int failing;		   /* refresh_run reports ok=false while set */
 };
 
 struct tcmd {
@@ -272,6 +273,23 @@ static bool deliver_until(struct fleet *f, int want, double seconds)
 	double end = mono() + seconds;
 
 	while (g_ndone < want) {
+		double left = end - mono();
+		struct pollfd p = {.fd = fleet_fd(f), .events = POLLIN};
+
+		if (left <= 0)
+			return false;
+		if (poll(&p, 1, (int)(left * 1000.0) + 1) > 0)
+			fleet_deliver(f);
+	}
+	return true;
+}
+
+/* Deliver until no refresh of actor `index` is queued or running, or the deadline passes. */
+static bool settle_refresh(struct fleet *f, size_t index, double seconds)
+{
+	double end = mono() + seconds;
+
+	while (fleet_refresh_pending(f, index)) {
 		double left = end - mono();
 		struct pollfd p = {.fd = fleet_fd(f), .events = POLLIN};
 
@@ -737,8 +755,10 @@ static void *t_refresh_run(void *actor, bool *ok)
 	int n = atomic_load(&a->refreshes); /* one refresh of an actor at a time */
 	struct tresult *r = malloc(sizeof(*r));
 
-	if (n < MAX_TIMES)
+	if (n < MAX_TIMES) {
 		a->refresh_at[n] = mono();
+		a->refresh_global_run[n] = atomic_fetch_add(&g_global_run, 1);
+	}
 	atomic_store(&a->refreshes, n + 1);
 	if (atomic_load(&a->running) != 0)
 		atomic_fetch_add(&a->overlap, 1);
@@ -914,8 +934,8 @@ static void test_refresh_failure_retried_within_seconds(void **ctx)
 /*
  * Refresh timing without waiting: fleet_tick() takes `now` from the caller,
  * so the test ticks at chosen times ahead of the clock and checks whether the
- * actor's read was queued. A marker command behind it tells when whatever the
- * tick queued has run and been delivered (one queue, FIFO).
+ * actor's read was queued; fleet_refresh_pending() tells when it has run and
+ * been delivered.
  */
 struct bracket {
 	double before, after; /* the refresh's done() ran between these */
@@ -924,14 +944,11 @@ struct bracket {
 static int tick_and_settle(struct fleet *f, struct tactor *a, size_t index, double at,
 			   struct bracket *b)
 {
-	static struct tcmd marker;
 	int before = atomic_load(&a->refreshes);
 	double t = mono();
 
 	fleet_tick(f, at);
-	cmd_set(&marker, a, -1, 0, NULL);
-	submit_ok(f, index, &marker);
-	assert_true(deliver_until(f, g_ndone + 1, DEADLINE_S));
+	assert_true(settle_refresh(f, index, DEADLINE_S));
 	if (b && atomic_load(&a->refreshes) != before) {
 		b->before = t;
 		b->after = mono();
@@ -1078,6 +1095,80 @@ static void test_schedule_carries_over_to_a_new_fleet(void **ctx)
 	stop_and_free(f);
 }
 
+/*
+ * Writes first. One worker, held by actor 0. Actors 1 and 2 wait for a read
+ * each; then commands are submitted to 2 and (two) to 1. The commands run
+ * before either read, in the order submitted, and actor 1's keep their order.
+ */
+static void test_submitted_commands_go_ahead_of_refreshes(void **ctx)
+{
+	static struct tactor as[3];
+	static struct tcmd hold, c2, c1a, c1b;
+	struct gate g;
+	struct fleet *f;
+
+	(void)ctx;
+	gate_init(&g);
+	actors_init(as, 3);
+	f = start_refreshing(as, 3, 1, 0);
+	cmd_set(&hold, &as[0], -1, 0, &g);
+	submit_ok(f, 0, &hold);
+	assert_true(wait_atomic(&g.waiting, 1, false, DEADLINE_S));
+	fleet_refresh_soon(f, 1);
+	fleet_refresh_soon(f, 2);
+	cmd_set(&c2, &as[2], 0, 0, NULL);
+	cmd_set(&c1a, &as[1], 0, 0, NULL);
+	cmd_set(&c1b, &as[1], 1, 0, NULL);
+	submit_ok(f, 2, &c2);
+	submit_ok(f, 1, &c1a);
+	submit_ok(f, 1, &c1b);
+	gate_open(&g);
+	assert_true(deliver_until(f, 4, DEADLINE_S));
+	assert_true(settle_refresh(f, 1, DEADLINE_S));
+	assert_true(settle_refresh(f, 2, DEADLINE_S));
+	/* hold was 0; the commands 1, 2, 3; the reads 4 and 5, in their own order. */
+	assert_int_equal(hold.global_run, 0);
+	assert_int_equal(c2.global_run, 1);
+	assert_int_equal(c1a.global_run, 2);
+	assert_int_equal(c1b.global_run, 3);
+	assert_int_equal(atomic_load(&as[1].order_errors), 0);
+	assert_int_equal(atomic_load(&as[1].refreshes), 1);
+	assert_int_equal(atomic_load(&as[2].refreshes), 1);
+	assert_int_equal(as[1].refresh_global_run[0], 4);
+	assert_int_equal(as[2].refresh_global_run[0], 5);
+	assert_int_equal(atomic_load(&as[1].overlap) + atomic_load(&as[2].overlap), 0);
+	stop_and_free(f);
+	gate_destroy(&g);
+}
+
+/* A read queued behind a command still runs after it, and only once. */
+static void test_refresh_after_a_command_stays_after_it(void **ctx)
+{
+	static struct tactor as[1];
+	static struct tcmd hold, c;
+	struct gate g;
+	struct fleet *f;
+
+	(void)ctx;
+	gate_init(&g);
+	actors_init(as, 1);
+	f = start_refreshing(as, 1, 1, 0);
+	cmd_set(&hold, &as[0], -1, 0, &g);
+	submit_ok(f, 0, &hold);
+	assert_true(wait_atomic(&g.waiting, 1, false, DEADLINE_S));
+	cmd_set(&c, &as[0], -1, 0, NULL);
+	submit_ok(f, 0, &c);
+	fleet_refresh_soon(f, 0);
+	gate_open(&g);
+	assert_true(deliver_until(f, 2, DEADLINE_S));
+	assert_true(settle_refresh(f, 0, DEADLINE_S));
+	assert_int_equal(c.global_run, 1);
+	assert_int_equal(as[0].refresh_global_run[0], 2);
+	assert_int_equal(atomic_load(&as[0].refreshes), 1);
+	stop_and_free(f);
+	gate_destroy(&g);
+}
+
 static void test_refresh_soon_reads_once_while_pending(void **ctx)
 {
 	static struct tactor as[2];
@@ -1102,17 +1193,20 @@ static void test_refresh_soon_reads_once_while_pending(void **ctx)
 	submit_ok(f, 1, &marker);
 	assert_true(wait_atomic(&g.waiting, 1, false, DEADLINE_S));
 	gate_open(&g);
-	/* FIFO: when the marker is done, every read queued before it is done too. */
+	/* The marker went ahead of the read (writes first); then the read. */
 	assert_true(deliver_until(f, 2, DEADLINE_S));
+	assert_true(settle_refresh(f, 1, DEADLINE_S));
 	assert_int_equal(as[1].ndone, 2);
 	assert_int_equal(atomic_load(&as[1].refreshes), 1);
 	assert_int_equal(g_rlog.by_actor[1], 1);
 	assert_int_equal(atomic_load(&as[0].refreshes), 0);
 	/* Delivered: the next request reads again, at once. */
 	fleet_refresh_soon(f, 1);
+	assert_true(fleet_refresh_pending(f, 1));
 	cmd_set(&marker2, &as[1], -1, 0, NULL);
 	submit_ok(f, 1, &marker2);
 	assert_true(deliver_until(f, 3, DEADLINE_S));
+	assert_true(settle_refresh(f, 1, DEADLINE_S));
 	assert_int_equal(atomic_load(&as[1].refreshes), 2);
 	assert_int_equal(g_rlog.by_actor[1], 2);
 	assert_int_equal(g_rlog.bad_results, 0);
@@ -1147,8 +1241,10 @@ static void test_tick_does_not_duplicate_a_pending_refresh(void **ctx)
 	submit_ok(f, 0, &m0);
 	submit_ok(f, 1, &m1);
 	gate_open(&g);
-	/* hold, m0, m1 and the two reads' done()s are not counted by g_ndone: wait for markers. */
+	/* g_ndone counts hold, m0 and m1; the reads are settled on their own. */
 	assert_true(deliver_until(f, 3, DEADLINE_S));
+	assert_true(settle_refresh(f, 0, DEADLINE_S));
+	assert_true(settle_refresh(f, 1, DEADLINE_S));
 	assert_int_equal(atomic_load(&as[0].refreshes), 1);
 	assert_int_equal(atomic_load(&as[1].refreshes), 1);
 	assert_int_equal(g_rlog.by_actor[0], 1);
@@ -1277,6 +1373,8 @@ int main(void)
 	    cmocka_unit_test(test_refresh_backoff_never_read),
 	    cmocka_unit_test(test_refresh_backoff_after_good_read),
 	    cmocka_unit_test(test_schedule_carries_over_to_a_new_fleet),
+	    cmocka_unit_test(test_submitted_commands_go_ahead_of_refreshes),
+	    cmocka_unit_test(test_refresh_after_a_command_stays_after_it),
 	    cmocka_unit_test(test_refresh_soon_reads_once_while_pending),
 	    cmocka_unit_test(test_tick_does_not_duplicate_a_pending_refresh),
 	    cmocka_unit_test(test_wait_ms_without_refreshes),
