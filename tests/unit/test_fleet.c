@@ -267,12 +267,13 @@ static void submit_ok(struct fleet *f, size_t index, struct tcmd *c)
 	assert_int_equal(fleet_submit(f, index, cmd_run, cmd_done, c), 0);
 }
 
-/* Deliver done() callbacks until `want` were delivered in all, or the deadline passes. */
-static bool deliver_until(struct fleet *f, int want, double seconds)
+/* Deliver done() callbacks until settled(f, arg), or the deadline passes. */
+static bool deliver_until_settled(struct fleet *f, bool (*settled)(struct fleet *, const void *),
+				  const void *arg, double seconds)
 {
 	double end = mono() + seconds;
 
-	while (g_ndone < want) {
+	while (!settled(f, arg)) {
 		double left = end - mono();
 		struct pollfd p = {.fd = fleet_fd(f), .events = POLLIN};
 
@@ -284,21 +285,27 @@ static bool deliver_until(struct fleet *f, int want, double seconds)
 	return true;
 }
 
-/* Deliver until no refresh of actor `index` is queued or running, or the deadline passes. */
+static bool delivered_at_least(struct fleet *f, const void *want)
+{
+	(void)f;
+	return g_ndone >= *(const int *)want;
+}
+
+static bool no_refresh_pending(struct fleet *f, const void *index)
+{
+	return !fleet_refresh_pending(f, *(const size_t *)index);
+}
+
+/* Until `want` done() callbacks were delivered in all. */
+static bool deliver_until(struct fleet *f, int want, double seconds)
+{
+	return deliver_until_settled(f, delivered_at_least, &want, seconds);
+}
+
+/* Until no refresh of actor `index` is queued or running. */
 static bool settle_refresh(struct fleet *f, size_t index, double seconds)
 {
-	double end = mono() + seconds;
-
-	while (fleet_refresh_pending(f, index)) {
-		double left = end - mono();
-		struct pollfd p = {.fd = fleet_fd(f), .events = POLLIN};
-
-		if (left <= 0)
-			return false;
-		if (poll(&p, 1, (int)(left * 1000.0) + 1) > 0)
-			fleet_deliver(f);
-	}
-	return true;
+	return deliver_until_settled(f, no_refresh_pending, &index, seconds);
 }
 
 static const struct fleet_ops no_refresh_ops = {NULL, NULL, NULL, NULL};
