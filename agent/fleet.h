@@ -1,7 +1,8 @@
 /*
  * fleet: every BMC is an actor. Each has one queue of commands (refresh,
- * apply a change, undo, identify, password), run in order, one at a time, by
- * a bounded pool of worker threads. A command queued after another on the
+ * apply a change, undo, identify, password), run one at a time, in order
+ * (but for the rule of writes first, below), by a bounded pool of worker
+ * threads. A command queued after another on the
  * same BMC sees its effect, so no snapshot can be stale and no lock guards a
  * BMC; different BMCs run side by side, and a slow BMC holds up only its own
  * queue. The pool bounds how many IPMI sessions are set up at once.
