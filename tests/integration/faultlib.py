@@ -190,4 +190,3 @@ class FaultRelay(UdpRelay):
 
     def _from_target(self, client, data):
         super()._from_target(client, self._rewrite_reply(client, data))
-

@@ -267,6 +267,15 @@ static void submit_ok(struct fleet *f, size_t index, struct tcmd *c)
 	assert_int_equal(fleet_submit(f, index, cmd_run, cmd_done, c), 0);
 }
 
+/* Actor `index` runs `hold`, which waits at gate g: with one worker, nothing else runs. */
+static void hold_worker(struct fleet *f, struct tactor *as, size_t index, struct tcmd *hold,
+			struct gate *g)
+{
+	cmd_set(hold, &as[index], -1, 0, g);
+	submit_ok(f, index, hold);
+	assert_true(wait_atomic(&g->waiting, 1, false, DEADLINE_S));
+}
+
 /* Deliver done() callbacks until settled(f, arg), or the deadline passes. */
 static bool deliver_until_settled(struct fleet *f, bool (*settled)(struct fleet *, const void *),
 				  const void *arg, double seconds)
@@ -1118,9 +1127,7 @@ static void test_submitted_commands_go_ahead_of_refreshes(void **ctx)
 	gate_init(&g);
 	actors_init(as, 3);
 	f = start_refreshing(as, 3, 1, 0);
-	cmd_set(&hold, &as[0], -1, 0, &g);
-	submit_ok(f, 0, &hold);
-	assert_true(wait_atomic(&g.waiting, 1, false, DEADLINE_S));
+	hold_worker(f, as, 0, &hold, &g);
 	fleet_refresh_soon(f, 1);
 	fleet_refresh_soon(f, 2);
 	cmd_set(&c2, &as[2], 0, 0, NULL);
@@ -1160,9 +1167,7 @@ static void test_refresh_after_a_command_stays_after_it(void **ctx)
 	gate_init(&g);
 	actors_init(as, 1);
 	f = start_refreshing(as, 1, 1, 0);
-	cmd_set(&hold, &as[0], -1, 0, &g);
-	submit_ok(f, 0, &hold);
-	assert_true(wait_atomic(&g.waiting, 1, false, DEADLINE_S));
+	hold_worker(f, as, 0, &hold, &g);
 	cmd_set(&c, &as[0], -1, 0, NULL);
 	submit_ok(f, 0, &c);
 	fleet_refresh_soon(f, 0);
