@@ -11,6 +11,7 @@
 #include <sys/select.h>
 
 #include "bmc.h"
+#include "clock.h"
 #include "fleet.h"
 #include "log.h"
 #include "mib.h"
@@ -19,11 +20,9 @@
 #include "redact.h"
 #include "sdnotify.h"
 #include "state.h"
+#include "version.h"
 
 #define AGENT_NAME "ipmi-agentx"
-#ifndef IPMI_AGENTX_VERSION
-#define IPMI_AGENTX_VERSION "dev"
-#endif
 /* Upper bound of one select(): a stop request is seen within this time at worst. */
 #define AGENT_MAX_WAIT_MS 500
 
@@ -157,7 +156,7 @@ static void agent_refresh_done(size_t pos, void *result, void *arg)
 	struct agent *a = arg;
 
 	if (result)
-		state_apply_snapshot(&a->state, pos, result, state_now());
+		state_apply_snapshot(&a->state, pos, result, clock_now());
 	free(result);
 }
 
@@ -197,7 +196,7 @@ static void agent_loop_once(struct agent *a)
 	int numfds = 0, block = 0, count, fd = fleet_fd(a->fleet);
 	fd_set readfds, writefds, exceptfds;
 	struct timeval timeout = {.tv_sec = 0, .tv_usec = AGENT_MAX_WAIT_MS * 1000};
-	double now = state_now();
+	double now = clock_now();
 	int wait_ms = fleet_wait_ms(a->fleet, now, AGENT_MAX_WAIT_MS);
 
 	FD_ZERO(&readfds);
@@ -229,7 +228,7 @@ static void agent_loop_once(struct agent *a)
 	}
 	run_alarms();
 	netsnmp_check_outstanding_agent_requests();
-	now = state_now();
+	now = clock_now();
 	fleet_tick(a->fleet, now);
 	mib_tick(&a->mib, now);
 }
@@ -447,7 +446,7 @@ int agent_run(struct config *cfg, const struct agent_options *opts, struct agent
 	}
 	a.mib.cfg = cfg;
 	a.mib.state = &a.state;
-	a.mib.started = state_now();
+	a.mib.started = clock_now();
 	if (mib_register(&a.mib) < 0)
 		goto cleanup;
 	init_snmp(AGENT_NAME);

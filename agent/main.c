@@ -15,10 +15,8 @@
 #include "agent.h"
 #include "config.h"
 #include "log.h"
+#include "version.h"
 
-#ifndef IPMI_AGENTX_VERSION
-#define IPMI_AGENTX_VERSION "dev"
-#endif
 /* Set by CMake to ${CMAKE_INSTALL_FULL_SYSCONFDIR}/ipmi-agentx/ipmi-agentx.yaml. */
 #ifndef IPMI_AGENTX_DEFAULT_CONFIG
 #define IPMI_AGENTX_DEFAULT_CONFIG "/etc/ipmi-agentx/ipmi-agentx.yaml"

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fixtures.h"
 #include "lanconf.h"
 
 #define IP(a, b, c, d)                                                                             \
@@ -21,36 +22,9 @@
 		(a), (b), (c), (d)                                                                 \
 	}
 
-static void set_ip(uint8_t dst[4], uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	dst[0] = a;
-	dst[1] = b;
-	dst[2] = c;
-	dst[3] = d;
-}
-
-/* 10.0.0.5/24 via 10.0.0.1, static, VLAN off: a sane BMC. */
-static struct lanconf static_conf(void)
-{
-	struct lanconf c;
-
-	memset(&c, 0, sizeof(c));
-	c.ip_source = LANCONF_SRC_STATIC;
-	set_ip(c.ip, 10, 0, 0, 5);
-	set_ip(c.netmask, 255, 255, 255, 0);
-	set_ip(c.gateway, 10, 0, 0, 1);
-	c.mac[0] = 0x00;
-	c.mac[1] = 0x1b;
-	c.mac[2] = 0x21;
-	c.mac[3] = 0xab;
-	c.mac[4] = 0xcd;
-	c.mac[5] = 0xef;
-	return c;
-}
-
 static struct lanconf dhcp_conf(void)
 {
-	struct lanconf c = static_conf();
+	struct lanconf c = fixture_static_conf();
 
 	c.ip_source = LANCONF_SRC_DHCP;
 	return c;
@@ -59,22 +33,13 @@ static struct lanconf dhcp_conf(void)
 /* A BMC that has no address at all yet (fresh, or DHCP without a lease). */
 static struct lanconf zero_conf(uint8_t source)
 {
-	struct lanconf c = static_conf();
+	struct lanconf c = fixture_static_conf();
 
 	c.ip_source = source;
 	memset(c.ip, 0, 4);
 	memset(c.netmask, 0, 4);
 	memset(c.gateway, 0, 4);
 	return c;
-}
-
-static struct lanconf_change change_of(unsigned fields)
-{
-	struct lanconf_change chg;
-
-	memset(&chg, 0, sizeof(chg));
-	chg.fields = fields;
-	return chg;
 }
 
 static enum lanconf_verdict merge(const struct lanconf *cur, const struct lanconf_change *chg,
@@ -323,8 +288,8 @@ static void test_password_classes(void **state)
 
 static void test_merge_copies_only_named_fields(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_VLAN_ID);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_VLAN_ID);
 	const char *why;
 
 	(void)state;
@@ -338,8 +303,8 @@ static void test_merge_copies_only_named_fields(void **state)
 
 static void test_merge_never_moves_mac(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_MAC | LANCONF_F_VLAN_PRIORITY);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_MAC | LANCONF_F_VLAN_PRIORITY);
 	const char *why;
 
 	(void)state;
@@ -354,28 +319,28 @@ static void test_merge_never_moves_mac(void **state)
 static void test_merge_empty_change(void **state)
 {
 	struct lanconf cur = zero_conf(LANCONF_SRC_STATIC), out;
-	struct lanconf_change chg = change_of(0);
+	struct lanconf_change chg = fixture_change_of(0);
 	const char *why;
 
 	(void)state;
-	chg.to = static_conf();
+	chg.to = fixture_static_conf();
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 	assert_int_equal(lanconf_diff(&cur, &out), 0);
 }
 
 static void test_merge_out_may_alias_cur(void **state)
 {
-	struct lanconf cur = static_conf();
-	struct lanconf_change chg = change_of(LANCONF_F_IP);
+	struct lanconf cur = fixture_static_conf();
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_IP);
 	const char *why = NULL;
 
 	(void)state;
 	chg.to = cur;
-	set_ip(chg.to.ip, 10, 0, 0, 9);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 9);
 	assert_int_equal(lanconf_merge(&cur, &chg, &cur, &why), LANCONF_OK);
 	assert_memory_equal(cur.ip, IP(10, 0, 0, 9), 4);
 	/* why may be NULL when the caller does not want a reason. */
-	set_ip(chg.to.ip, 10, 0, 0, 255);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 255);
 	assert_int_equal(lanconf_merge(&cur, &chg, &cur, NULL), LANCONF_INCONSISTENT);
 }
 
@@ -383,8 +348,8 @@ static void test_merge_out_may_alias_cur(void **state)
 
 static void test_merge_source_values(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_SOURCE);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_SOURCE);
 	const char *why;
 
 	(void)state;
@@ -410,15 +375,15 @@ static void test_merge_source_values(void **state)
 /* A BMC whose source is BIOS may still be switched; its odd source alone is no reason to fail. */
 static void test_merge_current_source_other(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_VLAN_ID);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_VLAN_ID);
 	const char *why;
 
 	(void)state;
 	cur.ip_source = LANCONF_SRC_BIOS;
 	chg.to.vlan_id = 7;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	chg = change_of(LANCONF_F_SOURCE);
+	chg = fixture_change_of(LANCONF_F_SOURCE);
 	chg.to.ip_source = LANCONF_SRC_DHCP;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 	chg.to.ip_source = LANCONF_SRC_STATIC;
@@ -429,21 +394,21 @@ static void test_merge_current_source_other(void **state)
 static void test_merge_address_under_other_source(void **state)
 {
 	struct lanconf cur = zero_conf(LANCONF_SRC_UNSPECIFIED), out;
-	struct lanconf_change chg = change_of(LANCONF_F_IP);
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_IP);
 	const char *why;
 
 	(void)state;
-	set_ip(chg.to.ip, 10, 0, 0, 5);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 5);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.ip, 127, 0, 0, 1);
+	fixture_set_ip(chg.to.ip, 127, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_WRONG_VALUE);
-	chg = change_of(LANCONF_F_NETMASK);
-	set_ip(chg.to.netmask, 255, 0, 255, 0);
+	chg = fixture_change_of(LANCONF_F_NETMASK);
+	fixture_set_ip(chg.to.netmask, 255, 0, 255, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_WRONG_VALUE);
-	chg = change_of(LANCONF_F_GATEWAY);
-	set_ip(chg.to.gateway, 224, 0, 0, 1);
+	chg = fixture_change_of(LANCONF_F_GATEWAY);
+	fixture_set_ip(chg.to.gateway, 224, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_WRONG_VALUE);
-	set_ip(chg.to.gateway, 0, 0, 0, 0);
+	fixture_set_ip(chg.to.gateway, 0, 0, 0, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 }
 
@@ -451,8 +416,8 @@ static void test_merge_address_under_other_source(void **state)
 
 static void test_merge_vlan_rechecked(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_VLAN_ID);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_VLAN_ID);
 	const char *why;
 
 	(void)state;
@@ -465,7 +430,7 @@ static void test_merge_vlan_rechecked(void **state)
 	chg.to.vlan_id = UINT16_MAX;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_WRONG_VALUE);
 
-	chg = change_of(LANCONF_F_VLAN_PRIORITY);
+	chg = fixture_change_of(LANCONF_F_VLAN_PRIORITY);
 	chg.to.vlan_priority = LANCONF_VLAN_PRIORITY_MAX;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 	chg.to.vlan_priority = LANCONF_VLAN_PRIORITY_MAX + 1;
@@ -477,8 +442,8 @@ static void test_merge_vlan_rechecked(void **state)
 /* Only written VLAN values are judged: a BMC's own odd value does not block other changes. */
 static void test_merge_vlan_current_not_judged(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_VLAN_PRIORITY);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_VLAN_PRIORITY);
 	const char *why;
 
 	(void)state;
@@ -495,12 +460,12 @@ static void test_merge_vlan_current_not_judged(void **state)
 static void test_merge_dhcp_with_address(void **state)
 {
 	struct lanconf cur = dhcp_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_IP);
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_IP);
 	const char *why;
 
 	(void)state;
-	chg.to = static_conf();
-	set_ip(chg.to.ip, 10, 0, 0, 7);
+	chg.to = fixture_static_conf();
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 7);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	assert_non_null(strstr(why, "DHCP"));
 	chg.fields = LANCONF_F_NETMASK;
@@ -514,14 +479,14 @@ static void test_merge_dhcp_with_address(void **state)
 
 static void test_merge_dhcp_on_plus_ip(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_SOURCE | LANCONF_F_IP);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_SOURCE | LANCONF_F_IP);
 	const char *why;
 
 	(void)state;
-	chg.to = static_conf();
+	chg.to = fixture_static_conf();
 	chg.to.ip_source = LANCONF_SRC_DHCP;
-	set_ip(chg.to.ip, 10, 0, 0, 7);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 7);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	chg.fields = LANCONF_F_SOURCE | LANCONF_F_ADDRESS;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
@@ -530,7 +495,7 @@ static void test_merge_dhcp_on_plus_ip(void **state)
 static void test_merge_dhcp_keeps_vlan_writable(void **state)
 {
 	struct lanconf cur = zero_conf(LANCONF_SRC_DHCP), out;
-	struct lanconf_change chg = change_of(LANCONF_F_VLAN_ID | LANCONF_F_VLAN_PRIORITY);
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_VLAN_ID | LANCONF_F_VLAN_PRIORITY);
 	const char *why;
 
 	(void)state;
@@ -539,7 +504,7 @@ static void test_merge_dhcp_keeps_vlan_writable(void **state)
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 	/* Turning DHCP on does not look at the (zero) static block. */
 	cur = zero_conf(LANCONF_SRC_STATIC);
-	chg = change_of(LANCONF_F_SOURCE);
+	chg = fixture_change_of(LANCONF_F_SOURCE);
 	chg.to.ip_source = LANCONF_SRC_DHCP;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 }
@@ -550,14 +515,14 @@ static void test_merge_static_switch_full(void **state)
 {
 	struct lanconf cur = zero_conf(LANCONF_SRC_DHCP), out;
 	struct lanconf_change chg =
-	    change_of(LANCONF_F_SOURCE | LANCONF_F_IP | LANCONF_F_NETMASK | LANCONF_F_GATEWAY);
+	    fixture_change_of(LANCONF_F_SOURCE | LANCONF_F_IP | LANCONF_F_NETMASK | LANCONF_F_GATEWAY);
 	const char *why;
 
 	(void)state;
-	chg.to = static_conf();
-	set_ip(chg.to.ip, 192, 168, 10, 20);
-	set_ip(chg.to.netmask, 255, 255, 255, 0);
-	set_ip(chg.to.gateway, 192, 168, 10, 254);
+	chg.to = fixture_static_conf();
+	fixture_set_ip(chg.to.ip, 192, 168, 10, 20);
+	fixture_set_ip(chg.to.netmask, 255, 255, 255, 0);
+	fixture_set_ip(chg.to.gateway, 192, 168, 10, 254);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 	assert_int_equal(out.ip_source, LANCONF_SRC_STATIC);
 	assert_memory_equal(out.ip, IP(192, 168, 10, 20), 4);
@@ -570,7 +535,7 @@ static void test_merge_static_switch_full(void **state)
 static void test_merge_static_switch_from_zero(void **state)
 {
 	struct lanconf cur = zero_conf(LANCONF_SRC_DHCP), out;
-	struct lanconf_change chg = change_of(LANCONF_F_SOURCE);
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_SOURCE);
 	const char *why;
 
 	(void)state;
@@ -580,208 +545,208 @@ static void test_merge_static_switch_from_zero(void **state)
 	assert_non_null(strstr(why, "address"));
 	/* With an address but still no mask. */
 	chg.fields |= LANCONF_F_IP;
-	set_ip(chg.to.ip, 10, 1, 2, 3);
+	fixture_set_ip(chg.to.ip, 10, 1, 2, 3);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	assert_non_null(strstr(why, "netmask"));
 	chg.fields |= LANCONF_F_NETMASK;
-	set_ip(chg.to.netmask, 255, 0, 0, 0);
+	fixture_set_ip(chg.to.netmask, 255, 0, 0, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 }
 
 static void test_merge_static_bad_current(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_GATEWAY);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_GATEWAY);
 	const char *why;
 
 	(void)state;
 	/* The BMC reports a hole-y mask; touching the block makes it count. */
-	set_ip(cur.netmask, 255, 0, 255, 0);
-	set_ip(chg.to.gateway, 10, 0, 0, 2);
+	fixture_set_ip(cur.netmask, 255, 0, 255, 0);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 2);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	cur = static_conf();
-	set_ip(cur.ip, 127, 0, 0, 1);
+	cur = fixture_static_conf();
+	fixture_set_ip(cur.ip, 127, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	/* A bad current block is repaired by writing it in the same PDU. */
 	chg.fields |= LANCONF_F_IP;
-	set_ip(chg.to.ip, 10, 0, 0, 3);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 3);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 }
 
 static void test_merge_network_broadcast(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_IP);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_IP);
 	const char *why;
 
 	(void)state;
 	chg.to = cur;
-	set_ip(chg.to.ip, 10, 0, 0, 0);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	assert_non_null(strstr(why, "network"));
-	set_ip(chg.to.ip, 10, 0, 0, 255);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 255);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	assert_non_null(strstr(why, "broadcast"));
-	set_ip(chg.to.ip, 10, 0, 0, 254);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 254);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.ip, 10, 0, 0, 2);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 2);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 
 	/* The same address becomes bad when a new mask makes it an edge. */
-	cur = static_conf();
-	set_ip(cur.ip, 10, 0, 1, 0);
-	set_ip(cur.gateway, 0, 0, 0, 0);
-	chg = change_of(LANCONF_F_NETMASK);
-	set_ip(chg.to.netmask, 255, 255, 0, 0);
+	cur = fixture_static_conf();
+	fixture_set_ip(cur.ip, 10, 0, 1, 0);
+	fixture_set_ip(cur.gateway, 0, 0, 0, 0);
+	chg = fixture_change_of(LANCONF_F_NETMASK);
+	fixture_set_ip(chg.to.netmask, 255, 255, 0, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.netmask, 255, 255, 255, 0);
+	fixture_set_ip(chg.to.netmask, 255, 255, 255, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 }
 
 static void test_merge_prefix_30_31_32(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_IP | LANCONF_F_NETMASK | LANCONF_F_GATEWAY);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_IP | LANCONF_F_NETMASK | LANCONF_F_GATEWAY);
 	const char *why;
 
 	(void)state;
 	/* /30: .4 network, .5 .6 hosts, .7 broadcast. */
-	set_ip(chg.to.netmask, 255, 255, 255, 252);
-	set_ip(chg.to.ip, 10, 0, 0, 5);
-	set_ip(chg.to.gateway, 10, 0, 0, 6);
+	fixture_set_ip(chg.to.netmask, 255, 255, 255, 252);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 5);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 6);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.ip, 10, 0, 0, 4);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 4);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	set_ip(chg.to.ip, 10, 0, 0, 7);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 7);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	set_ip(chg.to.ip, 10, 0, 0, 6);
-	set_ip(chg.to.gateway, 10, 0, 0, 8);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 6);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 8);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	set_ip(chg.to.gateway, 10, 0, 0, 7);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 7);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	set_ip(chg.to.gateway, 10, 0, 0, 4);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 4);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 
 	/* /31 (RFC 3021): both addresses are hosts. */
-	set_ip(chg.to.netmask, 255, 255, 255, 254);
-	set_ip(chg.to.ip, 10, 0, 0, 4);
-	set_ip(chg.to.gateway, 10, 0, 0, 5);
+	fixture_set_ip(chg.to.netmask, 255, 255, 255, 254);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 4);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 5);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.ip, 10, 0, 0, 5);
-	set_ip(chg.to.gateway, 10, 0, 0, 4);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 5);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 4);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 
 	/* /32: a host route; no gateway can be inside it but the address itself. */
-	set_ip(chg.to.netmask, 255, 255, 255, 255);
-	set_ip(chg.to.ip, 10, 0, 0, 0);
-	set_ip(chg.to.gateway, 0, 0, 0, 0);
+	fixture_set_ip(chg.to.netmask, 255, 255, 255, 255);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 0);
+	fixture_set_ip(chg.to.gateway, 0, 0, 0, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.ip, 10, 0, 0, 255);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 255);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.gateway, 10, 0, 0, 1);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	set_ip(chg.to.gateway, 10, 0, 0, 255);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 255);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 }
 
 static void test_merge_prefix_1_and_8(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_IP | LANCONF_F_NETMASK | LANCONF_F_GATEWAY);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_IP | LANCONF_F_NETMASK | LANCONF_F_GATEWAY);
 	const char *why;
 
 	(void)state;
-	set_ip(chg.to.netmask, 255, 0, 0, 0);
-	set_ip(chg.to.ip, 10, 255, 255, 254);
-	set_ip(chg.to.gateway, 10, 0, 0, 1);
+	fixture_set_ip(chg.to.netmask, 255, 0, 0, 0);
+	fixture_set_ip(chg.to.ip, 10, 255, 255, 254);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.ip, 10, 255, 255, 255);
+	fixture_set_ip(chg.to.ip, 10, 255, 255, 255);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	set_ip(chg.to.ip, 10, 0, 0, 0);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	/* /1: the subnet 0.0.0.0/1 holds 127/8, which is still no gateway. */
-	set_ip(chg.to.netmask, 128, 0, 0, 0);
-	set_ip(chg.to.ip, 10, 0, 0, 5);
-	set_ip(chg.to.gateway, 100, 0, 0, 1);
+	fixture_set_ip(chg.to.netmask, 128, 0, 0, 0);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 5);
+	fixture_set_ip(chg.to.gateway, 100, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.gateway, 127, 0, 0, 1);
+	fixture_set_ip(chg.to.gateway, 127, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	/* 128.0.0.0/1 holds 224/4 and 240/4. */
-	set_ip(chg.to.ip, 200, 0, 0, 5);
-	set_ip(chg.to.gateway, 230, 0, 0, 1);
+	fixture_set_ip(chg.to.ip, 200, 0, 0, 5);
+	fixture_set_ip(chg.to.gateway, 230, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	set_ip(chg.to.gateway, 200, 0, 0, 1);
+	fixture_set_ip(chg.to.gateway, 200, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 }
 
 static void test_merge_gateway_subnet(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_GATEWAY);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_GATEWAY);
 	const char *why;
 
 	(void)state;
-	set_ip(chg.to.gateway, 10, 0, 0, 254);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 254);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
-	set_ip(chg.to.gateway, 10, 0, 1, 1);
+	fixture_set_ip(chg.to.gateway, 10, 0, 1, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	assert_non_null(strstr(why, "subnet"));
-	set_ip(chg.to.gateway, 192, 168, 0, 1);
+	fixture_set_ip(chg.to.gateway, 192, 168, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	set_ip(chg.to.gateway, 10, 0, 0, 5);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 5);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	assert_non_null(strstr(why, "equals"));
 	/* Inside the subnet, but not a host of it. */
-	set_ip(chg.to.gateway, 10, 0, 0, 0);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	assert_non_null(strstr(why, "gateway is the network address"));
-	set_ip(chg.to.gateway, 10, 0, 0, 255);
+	fixture_set_ip(chg.to.gateway, 10, 0, 0, 255);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	assert_non_null(strstr(why, "gateway is the broadcast address"));
-	set_ip(chg.to.gateway, 0, 0, 0, 0);
+	fixture_set_ip(chg.to.gateway, 0, 0, 0, 0);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 }
 
 static void test_merge_ip_move_leaves_gateway_behind(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_IP);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_IP);
 	const char *why;
 
 	(void)state;
 	/* Moving to another subnet without a new gateway orphans the old one. */
-	set_ip(chg.to.ip, 172, 16, 0, 5);
+	fixture_set_ip(chg.to.ip, 172, 16, 0, 5);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
 	chg.fields |= LANCONF_F_GATEWAY;
-	set_ip(chg.to.gateway, 172, 16, 0, 1);
+	fixture_set_ip(chg.to.gateway, 172, 16, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 	/* A narrower mask can push the gateway out too. */
-	chg = change_of(LANCONF_F_NETMASK);
-	set_ip(chg.to.netmask, 255, 255, 255, 252);
+	chg = fixture_change_of(LANCONF_F_NETMASK);
+	fixture_set_ip(chg.to.netmask, 255, 255, 255, 252);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
-	set_ip(chg.to.netmask, 255, 255, 255, 240);
+	fixture_set_ip(chg.to.netmask, 255, 255, 255, 240);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 }
 
 static void test_merge_vlan_only_on_zero_address(void **state)
 {
 	struct lanconf cur = zero_conf(LANCONF_SRC_STATIC), out;
-	struct lanconf_change chg = change_of(LANCONF_F_VLAN_ID);
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_VLAN_ID);
 	const char *why;
 
 	(void)state;
 	chg.to.vlan_id = 10;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 	assert_int_equal(out.vlan_id, 10);
-	chg = change_of(LANCONF_F_VLAN_ID | LANCONF_F_VLAN_PRIORITY);
+	chg = fixture_change_of(LANCONF_F_VLAN_ID | LANCONF_F_VLAN_PRIORITY);
 	chg.to.vlan_id = 0;
 	chg.to.vlan_priority = 0;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 	/* Odd BIOS-assigned block, static source: VLAN still writable. */
-	cur = static_conf();
-	set_ip(cur.ip, 10, 0, 0, 0);
-	set_ip(cur.gateway, 192, 168, 1, 1);
-	chg = change_of(LANCONF_F_VLAN_PRIORITY);
+	cur = fixture_static_conf();
+	fixture_set_ip(cur.ip, 10, 0, 0, 0);
+	fixture_set_ip(cur.gateway, 192, 168, 1, 1);
+	chg = fixture_change_of(LANCONF_F_VLAN_PRIORITY);
 	chg.to.vlan_priority = 4;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_OK);
 	/* ...but re-asserting the source brings the block under judgement. */
@@ -793,12 +758,12 @@ static void test_merge_vlan_only_on_zero_address(void **state)
 static void test_merge_wrong_value_before_inconsistent(void **state)
 {
 	struct lanconf cur = dhcp_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_IP | LANCONF_F_VLAN_ID);
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_IP | LANCONF_F_VLAN_ID);
 	const char *why;
 
 	(void)state;
 	chg.to.vlan_id = 5000;
-	set_ip(chg.to.ip, 10, 0, 0, 9);
+	fixture_set_ip(chg.to.ip, 10, 0, 0, 9);
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_WRONG_VALUE);
 	chg.to.vlan_id = 5;
 	assert_int_equal(merge(&cur, &chg, &out, &why), LANCONF_INCONSISTENT);
@@ -806,13 +771,13 @@ static void test_merge_wrong_value_before_inconsistent(void **state)
 
 static void test_merge_why_is_static(void **state)
 {
-	struct lanconf cur = static_conf(), out;
-	struct lanconf_change chg = change_of(LANCONF_F_GATEWAY);
+	struct lanconf cur = fixture_static_conf(), out;
+	struct lanconf_change chg = fixture_change_of(LANCONF_F_GATEWAY);
 	const char *why1, *why2;
 	char copy[128];
 
 	(void)state;
-	set_ip(chg.to.gateway, 99, 0, 0, 1);
+	fixture_set_ip(chg.to.gateway, 99, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why1), LANCONF_INCONSISTENT);
 	snprintf(copy, sizeof(copy), "%s", why1);
 	/* Scribbling over every input must not change the reason: it lives in static storage. */
@@ -820,9 +785,9 @@ static void test_merge_why_is_static(void **state)
 	memset(&cur, 0x5a, sizeof(cur));
 	memset(&out, 0x5a, sizeof(out));
 	assert_string_equal(why1, copy);
-	cur = static_conf();
-	chg = change_of(LANCONF_F_GATEWAY);
-	set_ip(chg.to.gateway, 98, 0, 0, 1);
+	cur = fixture_static_conf();
+	chg = fixture_change_of(LANCONF_F_GATEWAY);
+	fixture_set_ip(chg.to.gateway, 98, 0, 0, 1);
 	assert_int_equal(merge(&cur, &chg, &out, &why2), LANCONF_INCONSISTENT);
 	assert_ptr_equal(why1, why2);
 }
@@ -831,7 +796,7 @@ static void test_merge_why_is_static(void **state)
 
 static void test_diff(void **state)
 {
-	struct lanconf a = static_conf(), b = static_conf();
+	struct lanconf a = fixture_static_conf(), b = fixture_static_conf();
 
 	(void)state;
 	assert_int_equal(lanconf_diff(&a, &b), 0);
@@ -869,7 +834,7 @@ static const unsigned all_fields = LANCONF_F_WRITABLE | LANCONF_F_MAC;
 
 static void test_describe_all(void **state)
 {
-	struct lanconf c = static_conf();
+	struct lanconf c = fixture_static_conf();
 	char buf[256];
 	int n;
 
@@ -888,7 +853,7 @@ static void test_describe_all(void **state)
 
 static void test_describe_single_fields(void **state)
 {
-	struct lanconf c = static_conf();
+	struct lanconf c = fixture_static_conf();
 	char buf[64];
 
 	(void)state;
@@ -924,7 +889,7 @@ static void test_describe_sources(void **state)
 	    {5, "source=other"},
 	    {255, "source=other"},
 	};
-	struct lanconf c = static_conf();
+	struct lanconf c = fixture_static_conf();
 	char buf[32];
 	size_t i;
 
@@ -938,7 +903,7 @@ static void test_describe_sources(void **state)
 
 static void test_describe_small_buffers(void **state)
 {
-	struct lanconf c = static_conf();
+	struct lanconf c = fixture_static_conf();
 	char full[256];
 	char small[160];
 	int n;
@@ -959,21 +924,21 @@ static void test_describe_small_buffers(void **state)
 
 static void test_manage_url(void **state)
 {
-	struct lanconf c = static_conf();
+	struct lanconf c = fixture_static_conf();
 	char buf[32];
 	char tiny[8];
 
 	(void)state;
 	lanconf_manage_url(&c, buf, sizeof(buf));
 	assert_string_equal(buf, "https://10.0.0.5/");
-	set_ip(c.ip, 255, 255, 255, 254);
+	fixture_set_ip(c.ip, 255, 255, 255, 254);
 	lanconf_manage_url(&c, buf, sizeof(buf));
 	assert_string_equal(buf, "https://255.255.255.254/");
 	memset(c.ip, 0, 4);
 	memset(buf, 'X', sizeof(buf));
 	lanconf_manage_url(&c, buf, sizeof(buf));
 	assert_string_equal(buf, "");
-	set_ip(c.ip, 10, 0, 0, 5);
+	fixture_set_ip(c.ip, 10, 0, 0, 5);
 	memset(tiny, 'X', sizeof(tiny));
 	lanconf_manage_url(&c, tiny, 5);
 	assert_string_equal(tiny, "http");
@@ -997,7 +962,7 @@ static void test_ipv4_str(void **state)
 
 static void test_predicates(void **state)
 {
-	struct lanconf c = static_conf();
+	struct lanconf c = fixture_static_conf();
 
 	(void)state;
 	assert_false(lanconf_is_dhcp(&c));

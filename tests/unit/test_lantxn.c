@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fixtures.h"
 #include "lantxn.h"
 
 #define NCH 16
@@ -286,26 +287,10 @@ static bool fake_expired(void *ctx)
 
 /* ------------------------------------------------------------ fixtures -- */
 
-static void set_ip(uint8_t dst[4], uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	dst[0] = a;
-	dst[1] = b;
-	dst[2] = c;
-	dst[3] = d;
-}
-
-/* What the agent believes: 10.0.0.5/24 via 10.0.0.1, no VLAN. */
+/* What the agent believes: the shared sane channel. */
 static struct lanconf from_conf(void)
 {
-	struct lanconf c;
-
-	memset(&c, 0, sizeof(c));
-	c.ip_source = LANCONF_SRC_STATIC;
-	set_ip(c.ip, 10, 0, 0, 5);
-	set_ip(c.netmask, 255, 255, 255, 0);
-	set_ip(c.gateway, 10, 0, 0, 1);
-	c.mac[5] = 0x42;
-	return c;
+	return fixture_static_conf();
 }
 
 /* The change: a new address and mask (and more, where a test writes more). */
@@ -313,8 +298,8 @@ static struct lanconf to_conf(void)
 {
 	struct lanconf c = from_conf();
 
-	set_ip(c.ip, 10, 0, 1, 9);
-	set_ip(c.netmask, 255, 255, 0, 0);
+	fixture_set_ip(c.ip, 10, 0, 1, 9);
+	fixture_set_ip(c.netmask, 255, 255, 0, 0);
 	c.vlan_id = 100;
 	c.vlan_priority = 3;
 	return c;
@@ -391,7 +376,7 @@ static void test_success_exact_sequence(void **ctx)
 	struct lanconf want_rb = t->from;
 
 	/* The BMC's gateway is not what the agent believes: it must not be read back. */
-	set_ip(t->fake.committed[CH].gateway, 10, 0, 0, 254);
+	fixture_set_ip(t->fake.committed[CH].gateway, 10, 0, 0, 254);
 	assert_int_equal(apply(t, fields), BMC_OK);
 	assert_string_equal(t->fake.log, "conn sip1 w(ip) w(mask) w(vid) sip2 sip0 r(ip+mask+vid)");
 	/* The values written were the change's. */
@@ -415,7 +400,7 @@ static void test_success_every_field_in_order(void **ctx)
 	struct t *t = *ctx;
 
 	t->to.ip_source = LANCONF_SRC_DHCP;
-	set_ip(t->to.gateway, 10, 0, 0, 2);
+	fixture_set_ip(t->to.gateway, 10, 0, 0, 2);
 	t->to.mac[0] = 0x99; /* never written, never read */
 	assert_int_equal(apply(t, LANCONF_F_ALL), BMC_OK);
 	assert_string_equal(t->fake.log, "conn sip1 w(src) w(ip) w(mask) w(gw) w(vid) w(vpri) sip2 "

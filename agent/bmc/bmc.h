@@ -26,28 +26,7 @@
 #include "bmc_status.h"
 #include "config.h"
 #include "lanconf.h"
-
-struct bmc_info {
-	uint32_t manufacturer_id;
-	uint16_t product_id;
-	char firmware[16];    /* "1.23" */
-	char ipmi_version[8]; /* "2.0" */
-};
-
-struct bmc_channel {
-	uint8_t number;
-	struct lanconf lan;
-};
-
-struct bmc_snapshot {
-	enum bmc_status status;	   /* BMC_OK when everything below is fresh */
-	char error[BMC_ERROR_MAX]; /* why not, when status != BMC_OK */
-	struct bmc_info info;
-	/* password_user_id is the user the agent logs in as (known after one good read). */
-	bool own_user_known, own_user;
-	size_t nchannels;
-	struct bmc_channel channels[CONFIG_MAX_CHANNELS];
-};
+#include "snapshot.h"
 
 struct bmc;
 

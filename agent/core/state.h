@@ -20,8 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bmc.h"
 #include "config.h"
+#include "snapshot.h"
+
+struct bmc; /* the BMC side's handle, opaque here */
 
 enum state_reach {
 	STATE_REACH_UNKNOWN, /* no read has finished yet */
@@ -109,6 +111,5 @@ void state_set_identify(struct state_bmc *b, unsigned seconds, bool force, doubl
 /* Seconds since the last good read, or UINT32_MAX if there never was one. */
 uint32_t state_refresh_age(const struct state_bmc *b, double now);
 
-double state_now(void); /* CLOCK_MONOTONIC in seconds */
 
 #endif

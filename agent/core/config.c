@@ -26,6 +26,8 @@
 #include <freeipmi/freeipmi.h>
 #include <yaml.h>
 
+#include "secret.h"
+
 #define CONFIG_FILE_MAX (1024 * 1024)
 #define PATH_TEXT_MAX 192  /* "bmcs[12].password_policy.min_length" and the like */
 #define SHOWN_MAX 40	   /* bytes of a user value quoted in an error */
@@ -1171,14 +1173,6 @@ cleanup:
 	return rv;
 }
 
-static void free_secret(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 void config_free(struct config *cfg)
 {
 	size_t i;
@@ -1189,7 +1183,7 @@ void config_free(struct config *cfg)
 		free(cfg->bmcs[i].name);
 		free(cfg->bmcs[i].host);
 		free(cfg->bmcs[i].username);
-		free_secret(cfg->bmcs[i].password);
+		secret_free(cfg->bmcs[i].password);
 	}
 	free(cfg->bmcs);
 	free(cfg->path);

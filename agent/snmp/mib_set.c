@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "bmc.h"
+#include "clock.h"
 #include "log.h"
 #include "mib_oids.h"
 
@@ -604,7 +605,7 @@ static void mib_hold(struct mib_txn *txn, bool hold)
 
 static void mib_publish_readbacks(struct mib_txn *txn)
 {
-	double now = state_now();
+	double now = clock_now();
 
 	for (size_t i = 0; i < txn->n; i++) {
 		struct mib_part *p = &txn->part[i];
@@ -676,7 +677,7 @@ static void mib_awaiting_remove(struct mib_txn *txn)
  */
 static void mib_take_back(struct mib_txn *txn, const char *why)
 {
-	double needed = state_now() - txn->action_started;
+	double needed = clock_now() - txn->action_started;
 	size_t queued;
 
 	if (txn->settled) {
@@ -817,7 +818,7 @@ static int mib_set_delegate(struct mib_context *ctx, netsnmp_mib_handler *handle
 		mib_awaiting_remove(txn);
 		txn->settled = true;
 	} else {
-		txn->action_started = state_now();
+		txn->action_started = clock_now();
 		txn->epoch = ctx->agentx_epoch;
 		mib_hold(txn, true);
 		deadline = txn->action_started + MIB_DEADLINE_SHARE * ctx->cfg->agentx_timeout;
@@ -886,7 +887,7 @@ static void mib_log_applied(const struct state_bmc *b, const struct mib_part *p)
 static void mib_set_commit(struct mib_context *ctx, netsnmp_agent_request_info *reqinfo)
 {
 	struct mib_txn *txn = netsnmp_agent_get_list_data(reqinfo, MIB_TXN_NAME);
-	double now = state_now();
+	double now = clock_now();
 
 	if (!txn || txn->settled)
 		return;

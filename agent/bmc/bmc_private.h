@@ -11,6 +11,7 @@
 
 #include "bmc.h"
 #include "errtext.h"
+#include "secret.h"
 
 /* A change that must be undone once the BMC answers again (bmc_remember_restore). */
 struct bmc_restore {
@@ -42,8 +43,6 @@ struct bmc {
 	struct bmc_restore restore[LANCONF_CHANNEL_MAX + 1]; /* by channel number */
 };
 
-double bmc_monotonic(void);
-
 /* Every public call starts here: one login try per call, idle sessions dropped. */
 void bmc_enter(struct bmc *b);
 /* ... and ends here. */
@@ -74,9 +73,5 @@ const char *bmc_cc_name(uint8_t cmd, uint8_t cc);
 /* bmc_lan.c: read `fields` of a channel into *lan (other fields untouched). */
 enum bmc_status bmc_lan_read(struct bmc *b, uint8_t channel, unsigned fields, struct lanconf *lan,
 			     char *err, size_t errlen);
-
-/* Secrets: copies and frees that wipe. */
-char *bmc_password_copy(const char *pw, size_t len);
-void bmc_password_free(char *p);
 
 #endif

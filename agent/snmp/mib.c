@@ -6,12 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "mib_oids.h"
-
-#ifndef IPMI_AGENTX_VERSION
-#define IPMI_AGENTX_VERSION "dev"
-#endif
+#include "version.h"
 
 static const oid mib_objects_oid[] = {IPMI_MIB_OBJECTS};
 static netsnmp_handler_registration *mib_reg;
@@ -62,7 +60,7 @@ static void mib_value_bmc(netsnmp_variable_list *vb, const struct state_bmc *b, 
 		mib_set_string(vb, b->info.ipmi_version);
 		break;
 	case IPMI_MIB_BMC_LAST_REFRESH:
-		mib_set_typed_unsigned(vb, ASN_UNSIGNED, state_refresh_age(b, state_now()));
+		mib_set_typed_unsigned(vb, ASN_UNSIGNED, state_refresh_age(b, clock_now()));
 		break;
 	case IPMI_MIB_BMC_LAST_ERROR:
 		mib_set_string(vb, b->last_error);
@@ -75,7 +73,7 @@ static void mib_value_bmc(netsnmp_variable_list *vb, const struct state_bmc *b, 
 		mib_set_string(vb, "");
 		break;
 	case IPMI_MIB_BMC_IDENTIFY:
-		mib_set_integer(vb, (long)state_identify_remaining(b, state_now()));
+		mib_set_integer(vb, (long)state_identify_remaining(b, clock_now()));
 		break;
 	case IPMI_MIB_BMC_IDENTIFY_FORCE:
 		mib_set_truth(vb, b->identify_force);
@@ -149,7 +147,7 @@ static void mib_value(struct mib_context *ctx, netsnmp_variable_list *vb,
 		else
 			mib_set_typed_unsigned(
 			    vb, ASN_TIMETICKS,
-			    (unsigned long)((state_now() - ctx->started) * 100.0) & 0xFFFFFFFFul);
+			    (unsigned long)((clock_now() - ctx->started) * 100.0) & 0xFFFFFFFFul);
 		break;
 	}
 }

@@ -8,46 +8,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "lantxn.h"
 #include "log.h"
+#include "secret.h"
 
 /* libfreeipmi refuses a retransmission timeout that is not below the session timeout. */
 #define BMC_RETRANSMIT_MIN_MS 100u
 /* Attempt to write a read-only LAN parameter (Set LAN Configuration Parameters). */
 #define BMC_CC_READ_ONLY 0x82
-
-const char *bmc_status_name(enum bmc_status s)
-{
-	switch (s) {
-	case BMC_OK:
-		return "ok";
-	case BMC_UNREACHABLE:
-		return "unreachable";
-	case BMC_BUSY:
-		return "busy";
-	case BMC_UNSUPPORTED:
-		return "unsupported";
-	case BMC_READ_ONLY:
-		return "read-only";
-	case BMC_INVALID:
-		return "invalid";
-	case BMC_FAILED:
-		return "failed";
-	case BMC_UNDO_FAILED:
-		return "undo-failed";
-	case BMC_VERIFY_FAILED:
-		return "verify-failed";
-	}
-	return "unknown";
-}
-
-double bmc_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * The one place completion codes become outcomes. Identify answers 0xCC when
@@ -337,13 +306,13 @@ void bmc_enter(struct bmc *b)
 {
 	b->open_failed = false;
 	if (b->open && b->cfg->driver != CONFIG_DRIVER_INBAND &&
-	    (bmc_monotonic() - b->last_io) * 1000.0 >= (double)b->cfg->timeout_ms / 2)
+	    (clock_now() - b->last_io) * 1000.0 >= (double)b->cfg->timeout_ms / 2)
 		bmc_session_close(b);
 }
 
 void bmc_leave(struct bmc *b)
 {
-	b->last_io = bmc_monotonic();
+	b->last_io = clock_now();
 }
 
 void bmc_idle(struct bmc *b)
@@ -376,28 +345,6 @@ void bmc_global_init(void)
 	pthread_once(&once, crypto_init);
 }
 
-char *bmc_password_copy(const char *pw, size_t len)
-{
-	char *p;
-
-	if (!pw)
-		return NULL;
-	p = malloc(len + 1);
-	if (!p)
-		return NULL;
-	memcpy(p, pw, len);
-	p[len] = '\0';
-	return p;
-}
-
-void bmc_password_free(char *p)
-{
-	if (!p)
-		return;
-	explicit_bzero(p, strlen(p));
-	free(p);
-}
-
 struct bmc *bmc_new(const struct config_bmc *cfg)
 {
 	struct bmc *b;
@@ -411,7 +358,7 @@ struct bmc *bmc_new(const struct config_bmc *cfg)
 	if (!b->ctx)
 		goto fail;
 	if (cfg->password) {
-		b->password = bmc_password_copy(cfg->password, strlen(cfg->password));
+		b->password = secret_copy(cfg->password, strlen(cfg->password));
 		if (!b->password)
 			goto fail;
 	}
@@ -419,7 +366,7 @@ struct bmc *bmc_new(const struct config_bmc *cfg)
 fail:
 	if (b->ctx)
 		ipmi_ctx_destroy(b->ctx);
-	bmc_password_free(b->password);
+	secret_free(b->password);
 	free(b);
 	return NULL;
 }
@@ -430,8 +377,8 @@ void bmc_free(struct bmc *b)
 		return;
 	bmc_session_close(b);
 	ipmi_ctx_destroy(b->ctx);
-	bmc_password_free(b->password);
-	bmc_password_free(b->previous_password);
+	secret_free(b->password);
+	secret_free(b->previous_password);
 	explicit_bzero(b, sizeof(*b));
 	free(b);
 }

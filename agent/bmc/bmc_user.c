@@ -130,12 +130,12 @@ static enum bmc_status prove_own(struct bmc *b, const char *pw, size_t len, char
 	log_debug("bmc %s: proving the new password of user %u with a new session", b->cfg->name,
 		  b->cfg->password_user_id);
 	if (bmc_session_try_login(b, pw, why, sizeof(why)) == BMC_OK) {
-		copy = bmc_password_copy(pw, len);
+		copy = secret_copy(pw, len);
 		if (!copy) {
 			errtext_set(err, errlen, "out of memory adopting the new password");
 			return BMC_UNDO_FAILED;
 		}
-		bmc_password_free(b->previous_password);
+		secret_free(b->previous_password);
 		b->previous_password = b->password;
 		b->previous_valid = true;
 		b->password = copy;
@@ -236,7 +236,7 @@ enum bmc_status bmc_undo_password(struct bmc *b, char *err, size_t errlen)
 		st = BMC_UNDO_FAILED;
 		goto out;
 	}
-	bmc_password_free(b->password);
+	secret_free(b->password);
 	b->password = b->previous_password;
 	b->previous_password = NULL;
 	b->previous_valid = false;

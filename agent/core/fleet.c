@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "wakepipe.h"
 
@@ -246,14 +247,6 @@ static void schedule_first_reads(struct fleet *f, double now,
 	}
 }
 
-static double now_monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
 			  unsigned refresh_interval, const struct fleet_ops *ops,
 			  const struct fleet_schedule *schedules)
@@ -285,7 +278,7 @@ struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
 	pthread_cond_init(&f->work, NULL);
 	for (size_t i = 0; i < n; i++)
 		f->actors[i].actor = actors[i];
-	schedule_first_reads(f, now_monotonic(), schedules);
+	schedule_first_reads(f, clock_now(), schedules);
 	if (start_workers(f, workers) < 0) {
 		fleet_stop(f);
 		fleet_free(f);
@@ -443,7 +436,7 @@ static void refresh_done(void *arg)
 		log_debug("fleet: BMC %zu failed %u time(s), next try in %g s", r->index + 1,
 			  a->failures, delay);
 	}
-	a->due = now_monotonic() + delay;
+	a->due = clock_now() + delay;
 	if (a->due < f->next_due)
 		f->next_due = a->due;
 	f->ops.refresh_done(r->index, r->result, f->ops.arg);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "lantxn.h"
 #include "log.h"
 
@@ -332,7 +333,7 @@ static bool store_expired(void *ctx)
 {
 	struct bmc *b = ctx;
 
-	return b->deadline > 0 && bmc_monotonic() >= b->deadline;
+	return b->deadline > 0 && clock_now() >= b->deadline;
 }
 
 void bmc_remember_restore(struct bmc *b, uint8_t channel, const struct lanconf *target,
