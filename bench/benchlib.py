@@ -1,22 +1,19 @@
 """What the benchmarks of bench/ share (stress.py, fleet.py).
 
-On top of the integration tests' world (tests/integration/world.py and
-hardenlib.py, imported, not copied):
+On top of the integration tests' helpers (tests/integration/world.py,
+agentlog.py and relays.py, imported, not copied; re-exported here as wm,
+agentlog and DelayProxy):
 
 - the command-line options every benchmark has (--agent, --mibdirs, --keep)
   and their checks, and SIGTERM taken as ^C;
-- a World whose simulator scripts are a copy in its own directory, and the
-  one way to close it (stop by pid; keep the directory after a failure or
-  on --keep);
+- a World whose simulator scripts are a copy in its own directory
+  (new_world); it is ended with the tests' World.finish(failed, keep=...);
 - samples of a process from /proc (VmRSS, VmHWM, threads, descriptors, CPU);
-- nearest-rank percentiles;
-- the agent's warning and error lines after a mark in its log.
+- nearest-rank percentiles.
 """
 
 import math
 import os
-import re
-import shutil
 import signal
 import sys
 from dataclasses import dataclass
@@ -25,8 +22,9 @@ from pathlib import Path
 SOURCE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(SOURCE / "tests" / "integration"))
 
-import hardenlib as hl  # noqa: E402 - needs the path above
+import agentlog  # noqa: E402,F401 - needs the path above; for the benchmarks
 import world as wm  # noqa: E402
+from relays import DelayProxy  # noqa: E402,F401 - for fleet.py
 
 # --- options ------------------------------------------------------------------
 
@@ -63,23 +61,10 @@ def interrupt_on_sigterm():
 
 
 def new_world(args):
-    """A World whose simulator scripts are a copy in its own directory:
-    ipmi_sim runs tests/sim/lancfg.sh on every LAN read, and an edit of the
-    tree during a long run would otherwise fail requests mid-way."""
-    w = wm.World(args.agent, args.mibdirs, SOURCE)
-    copy = w.dir / "source"
-    shutil.copytree(SOURCE / "tests" / "sim", copy / "tests" / "sim")
-    w.source = copy
-    return w
-
-
-def close_world(w, ok, args):
-    """Stop what the world started; keep its directory after a failure or on --keep."""
-    w.close()
-    if ok and not args.keep:
-        w.remove()
-    else:
-        print(f"world directory kept: {w.dir}")
+    """A World whose simulator scripts are a copy in its own directory (an
+    edit of the tree during a long run must not reach the simulators). End
+    it with w.finish(not ok, keep=args.keep)."""
+    return wm.World(args.agent, args.mibdirs, SOURCE, copy_sim_scripts=True)
 
 
 # --- processes ----------------------------------------------------------------
@@ -107,7 +92,7 @@ def sample_process(pid):
             fields[key] = val.split()[0] if val.split() else ""
     fds = len(os.listdir(f"/proc/{pid}/fd"))
     return ProcSample(int(fields["VmRSS"]), int(fields["VmHWM"]),
-                      int(fields["Threads"]), fds, hl.cpu_seconds(pid))
+                      int(fields["Threads"]), fds, wm.cpu_seconds(pid))
 
 
 # --- figures ------------------------------------------------------------------
@@ -118,12 +103,3 @@ def percentile(values, p):
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100.0 * len(ordered)))
     return ordered[rank - 1]
-
-
-# --- the agent's log ----------------------------------------------------------
-
-
-def log_problems(agent, mark):
-    """The agent's warning and error lines written after `mark` (bytes)."""
-    return [line for line in hl.log_since(agent, mark).splitlines()
-            if re.search(r" (error|warning): ", line)]

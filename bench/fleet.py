@@ -13,7 +13,7 @@ P1  One 5-field change of a channel (DHCP off, address, netmask, gateway,
     agent's next refresh awaited so that it does not fall into a timed
     window). Medians of wall time, their ratio, and the IPMI requests each
     sends: UDP datagrams towards the BMC counted by a relay
-    (hardenlib.DelayProxy, no delay) that the agent's BMC entry and
+    (relays.DelayProxy, no delay) that the agent's BMC entry and
     ipmitool both go through. The agent's count runs from the snmpset until
     the relay is quiet for 0.5 s, so it includes what the SET triggers
     after its response (a refresh). Goal: >= 5x, <= 20 requests. Twice:
@@ -82,7 +82,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import rawsnmp
-from benchlib import (add_common_args, check_inputs, close_world, hl, interrupt_on_sigterm,
+from benchlib import (DelayProxy, add_common_args, agentlog, check_inputs, interrupt_on_sigterm,
                       new_world, percentile, sample_process, wm)
 
 try:
@@ -236,7 +236,7 @@ def check_alive(agent, part):
 
 
 def sims_cpu(sims):
-    return sum(hl.cpu_seconds(s.proc.pid) for s in sims if s.proc.running())
+    return sum(wm.cpu_seconds(s.proc.pid) for s in sims if s.proc.running())
 
 
 def served_columns(raw, entry, index):
@@ -304,7 +304,7 @@ def small_world(args, parts):
                           + ([new_sim(w, "bmc4", 2, 4, True)] if "P1" in parts else []))
         relay_of = {}  # sim position -> its relay: bmc1, bmc2 and bmc4
         for k in (0, 1, 3)[:len(sims) - 1]:
-            relay_of[k] = hl.DelayProxy(sims[k].port, 0).start()
+            relay_of[k] = DelayProxy(sims[k].port, 0).start()
             relays.append(relay_of[k])
         entries = [Entry(s.name, relay_of[k].port if k in relay_of else s.port, s.channels)
                    for k, s in enumerate(sims)]
@@ -318,7 +318,7 @@ def small_world(args, parts):
     except BaseException:
         for r in relays:
             r.stop()
-        close_world(w, False, args)
+        w.finish(True, keep=args.keep)
         raise
 
 
@@ -661,7 +661,7 @@ def start_fleet(args, size):
         fl.reach = await_reach(args, fl)
         return fl
     except BaseException:
-        close_world(w, False, args)
+        w.finish(True, keep=args.keep)
         raise
 
 
@@ -677,7 +677,7 @@ def reach_timeline(reach, size):
 
 def startup_failures(fl):
     """'unreachable' lines of the agent's log, the BMCs they name, why."""
-    text = hl.log_since(fl.agent)
+    text = agentlog.log_since(fl.agent)
     lines = [ln for ln in text.splitlines() if "unreachable" in ln.lower()]
     names = {m.group(1) for ln in lines for m in [re.search(r"BMC (\S+?):", ln)] if m}
     why = {}
@@ -729,8 +729,8 @@ def part_p4(args, fl, res):
             f"(over {steady['intervals']} intervals of {interval} s; "
             f"agent {100 * steady['agent'] / interval:.1f}% of a core)")
     res.add(part, "CPU since start: agent / simulators / snmpd",
-            f"{hl.cpu_seconds(fl.agent.proc.pid):.1f} / {sims_cpu(fl.sims):.1f} / "
-            f"{hl.cpu_seconds(fl.w.master.proc.pid):.1f} s")
+            f"{wm.cpu_seconds(fl.agent.proc.pid):.1f} / {sims_cpu(fl.sims):.1f} / "
+            f"{wm.cpu_seconds(fl.w.master.proc.pid):.1f} s")
     res.add(part, "steady state: oldest refresh age / fewest reachable",
             f"{steady['oldest']} s / {steady['fewest']} of {size}")
     if steady["fewest"] < size and r.all_at is not None:
@@ -743,7 +743,7 @@ def p4_steady(args, fl, res, part):
     polled every 5 s (oldest refresh age, fewest reachable)."""
     interval = args.refresh_interval
     pid, mpid = fl.agent.proc.pid, fl.w.master.proc.pid
-    a0, s0, m0 = hl.cpu_seconds(pid), sims_cpu(fl.sims), hl.cpu_seconds(mpid)
+    a0, s0, m0 = wm.cpu_seconds(pid), sims_cpu(fl.sims), wm.cpu_seconds(mpid)
     t0 = time.monotonic()
     end = t0 + args.cpu_intervals * interval
     oldest, fewest = 0, fl.size
@@ -753,8 +753,8 @@ def p4_steady(args, fl, res, part):
         oldest, fewest = max(oldest, p.oldest), min(fewest, p.reachable)
         time.sleep(min(5.0, max(0.0, end - time.monotonic())))
     n = (time.monotonic() - t0) / interval
-    return {"agent": (hl.cpu_seconds(pid) - a0) / n, "sims": (sims_cpu(fl.sims) - s0) / n,
-            "snmpd": (hl.cpu_seconds(mpid) - m0) / n, "intervals": f"{n:.1f}",
+    return {"agent": (wm.cpu_seconds(pid) - a0) / n, "sims": (sims_cpu(fl.sims) - s0) / n,
+            "snmpd": (wm.cpu_seconds(mpid) - m0) / n, "intervals": f"{n:.1f}",
             "oldest": oldest, "fewest": fewest}
 
 
@@ -829,14 +829,14 @@ def run_fleet(args, size, parts, res):
         if "P3" in parts and size in args.p3_sizes:
             part_p3(args, fl, res)
         check_alive(fl.agent, f"fleet {size}")
-        problems = [ln for ln in hl.log_since(fl.agent).splitlines() if " error: " in ln]
+        problems = [ln for ln in agentlog.log_since(fl.agent).splitlines() if " error: " in ln]
         if problems:
             res.finding(f"fleet/{size}", f"{len(problems)} error lines in the agent's log, "
                                          f"first: {problems[0].strip()}")
         ok = True
     finally:
         fl.raw.close()
-        close_world(fl.w, ok, args)
+        fl.w.finish(not ok, keep=args.keep)
 
 
 # --- P5: a SET while refreshes saturate the worker pool ----------------------------------
@@ -889,7 +889,7 @@ def p5_world(args, res, slow):
         ok = True
         return times, oldest
     finally:
-        close_world(w, ok, args)
+        w.finish(not ok, keep=args.keep)
 
 
 def part_p5(args, res):
@@ -932,7 +932,7 @@ def run_small(args, parts, res):
         ok = not res.failures
     finally:
         sw.close()
-        close_world(sw.w, ok, args)
+        sw.w.finish(not ok, keep=args.keep)
 
 
 def guarded(part, res, fn):

@@ -47,8 +47,8 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
-from benchlib import (add_common_args, check_inputs, close_world, hl, interrupt_on_sigterm,
-                      log_problems, new_world, percentile, sample_process, wm)
+from benchlib import (add_common_args, agentlog, check_inputs, interrupt_on_sigterm, new_world,
+                      percentile, sample_process, wm)
 
 CHANNELS_PER_BMC = 2
 MAX_BMCS = 9  # make-sim.sh's SIM_ID range
@@ -365,7 +365,7 @@ def stress(args):
         ok = stress_world(args, w, sims, agent, walk, channels, t_start)
         return 0 if ok else 1
     finally:
-        close_world(w, ok, args)
+        w.finish(not ok, keep=args.keep)
 
 
 @dataclass
@@ -383,8 +383,8 @@ def peers_cpu(w, sims):
     """CPU seconds so far of snmpd, of the sims, and of this script with
     its finished children (the SNMP clients)."""
     t = os.times()
-    return (hl.cpu_seconds(w.master.proc.pid),
-            sum(hl.cpu_seconds(sim.proc.pid) for sim in sims),
+    return (wm.cpu_seconds(w.master.proc.pid),
+            sum(wm.cpu_seconds(sim.proc.pid) for sim in sims),
             t.user + t.system + t.children_user + t.children_system)
 
 
@@ -414,7 +414,7 @@ def stress_phases(args, w, sims, agent, setters, expected, stop):
     run_parallel(workers(w, args, setters, expected, warm, stop, rounds=1, first=0))
     baseline = settled_sample(pid)
     print_sample("after warm-up:", baseline)
-    mark = hl.log_mark(agent)
+    mark = agentlog.log_mark(agent)
 
     tally = Tally()
     cpu0 = peers_cpu(w, sims)
@@ -437,7 +437,7 @@ def stress_phases(args, w, sims, agent, setters, expected, stop):
 
     tally.failures[:0] = [f"warm-up {f}" for f in warm.failures]
     final = verify_channels(w, sims, setters, tally)
-    problems = log_problems(agent, mark)
+    problems = agentlog.log_problems(agent, mark)
     return report(args, tally, load, (baseline, loaded, idle, sampler.series),
                   final, problems)
 
@@ -633,7 +633,7 @@ def scaling_one(args, bmcs):
         print(f"  snmpset ip+netmask+gateway:   {ms_summary(sets)}")
         ok = True
     finally:
-        close_world(w, ok, args)
+        w.finish(not ok, keep=args.keep)
 
 
 def scaling(args):

@@ -7,8 +7,10 @@ Environment, set by CMake's `integration` test:
   IPMI_AGENTX_SOURCE   the source tree (default: two levels above this file)
 
 Each test that uses `world` gets a fresh directory under /tmp. It is removed
-when the test passes; when it fails, it is kept, and its path and the tail
-of every log are added to the failure report.
+when the test passes; when it fails, it is kept (World.finish), and its path
+and the tail of every log are added to the failure report. A world shared
+by a module (world.module_world) is attached to each of its tests with
+world.attach_world, for the same report.
 """
 
 import os
@@ -64,16 +66,12 @@ def pytest_runtest_makereport(item, call):
 
 def _make_world(request, agent_bin, mibdirs):
     w = worldmod.World(agent_bin, mibdirs, _source_dir())
-    request.node.world = w
+    worldmod.attach_world(request, w)
     return w
 
 
 def _finish_world(request, w):
-    w.close()
-    if getattr(request.node, "world_failed", False):
-        print(f"\nworld directory kept: {w.dir}")
-    else:
-        w.remove()
+    w.finish(getattr(request.node, "world_failed", False))
 
 
 @pytest.fixture

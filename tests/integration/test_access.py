@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from hardenlib import log_mark, log_since, master_with, run_client, wait_master_socket
-from setlib import BmcWitness, attach_world, module_world
-from world import (AGENT_UPTIME, CHANNEL_ENTRY, MIB_ROOT, Agent, Sim, World,
-                   channel_row_from_lan, comparable_row, parse_set_error, parse_vars)
+from agentlog import log_mark, log_since
+from bmcside import BmcWitness
+from world import (AGENT_UPTIME, CHANNEL_ENTRY, MIB_ROOT, Agent, Sim, World, attach_world,
+                   channel_row_from_lan, comparable_row, master_with, module_world, parse_set_error,
+                   parse_vars, run_client, wait_master_socket)
 
 MONITOR = "ipmi-monitor"
 ADMIN = "ipmi-admin"

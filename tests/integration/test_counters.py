@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from setlib import (applied_lines, attach_world, bmc_applied_lines, counter_deltas, counters,
-                    identify_calls, log_mark, module_world, wait_bmc_applied)
-from world import FALSE, TRUE, Agent, Sim, World
+from agentlog import applied_lines, bmc_applied_lines, log_mark, wait_bmc_applied
+from bmcside import identify_calls
+from world import (FALSE, TRUE, Agent, Sim, World, attach_world, counter_deltas, counters,
+                   module_world)
 
 
 @dataclass

@@ -14,8 +14,9 @@ master; this file measures.)
 import threading
 import time
 
-from hardenlib import cpu_seconds, log_mark, log_since, set_in_progress_state
-from world import channel_row_from_lan, comparable_row
+from agentlog import log_mark, log_since
+from bmcside import set_in_progress_state
+from world import channel_row_from_lan, comparable_row, cpu_seconds
 
 PING_INTERVAL = 1
 # After the master serves again: the reconnect alarm's period plus slack.

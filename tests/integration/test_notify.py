@@ -2,7 +2,7 @@
 
 The agent sends through the master (AgentX Notify); snmpd forwards them to
 the trap2sink of its configuration, a snmptrapd of this world that logs
-each one as a line of numeric varbinds (hardenlib.TrapReceiver).
+each one as a line of numeric varbinds (traps.TrapReceiver).
 
   ipmiChannelConfigChanged  (.0.1) after a SET that changed the LAN
       configuration, and after a refresh that found a change made elsewhere;
@@ -22,10 +22,10 @@ import time
 
 import pytest
 
-from hardenlib import (CONFIG_CHANGED, CONNECTION_LOST, CONNECTION_RESTORED,
-                       TrapReceiver, log_mark, log_since, master_with)
-from setlib import add_user, attach_world, module_world
-from world import BMC_ENTRY, CHANNEL_ENTRY, FALSE, TRUE
+from agentlog import log_mark, log_since
+from bmcside import add_user
+from traps import CONFIG_CHANGED, CONNECTION_LOST, CONNECTION_RESTORED, TrapReceiver
+from world import BMC_ENTRY, CHANNEL_ENTRY, FALSE, TRUE, attach_world, master_with, module_world
 
 REFRESH = 1
 QUIET_REFRESHES = 3

@@ -7,7 +7,7 @@ test_set_failures.py a SET to a dead BMC with a short timeout.) Here:
   long login attempt, and a SET to a healthy BMC is not held up by it;
 - the poller backs off from a dead BMC (1, 2, 4, 8 refresh intervals) and
   still finds it again within the longest back-off when it returns;
-- a BMC behind a slow network (hardenlib.DelayProxy) neither slows the
+- a BMC behind a slow network (relays.DelayProxy) neither slows the
   walks nor delays the refreshes of the other BMC.
 """
 
@@ -15,7 +15,8 @@ import re
 import time
 from datetime import datetime
 
-from hardenlib import DelayProxy, log_mark, log_since
+from agentlog import log_mark, log_since
+from relays import DelayProxy
 from world import FALSE, TRUE, channel_row_from_lan, comparable_row
 
 PROMPT_SET = 1.0

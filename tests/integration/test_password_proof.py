@@ -16,7 +16,7 @@ kept. Its log says what it did, never the password.
 ipmi_sim keeps only the first 16 octets of a 20-octet password: a 20-octet
 password for the agent's own login cannot be proven there, a natural failed
 proof. A BMC that refuses a password, fails its test, or does not let the
-proof's session in, is made with faultlib.FaultRelay between the agent and
+proof's session in, is made with relays.FaultRelay between the agent and
 the simulator (cipher suite 0, so that the relay can read and rewrite the
 messages).
 """
@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from faultlib import (CC_INVALID_DATA, CC_PASSWORD_MISMATCH, OP_SET, OP_TEST, FaultRelay,
-                      PasswordRequest)
-from setlib import (add_user, applied_lines, attach_world, bmc_applied_lines, counter_deltas,
-                    counters, ipmi_login, log_mark, log_since, module_world,
-                    wait_bmc_applied)
-from world import FALSE, TRUE, Agent, Sim, World
+from agentlog import applied_lines, bmc_applied_lines, log_mark, log_since, wait_bmc_applied
+from bmcside import add_user, ipmi_login
+from relays import (CC_INVALID_DATA, CC_PASSWORD_MISMATCH, OP_SET, OP_TEST, FaultRelay,
+                    PasswordRequest)
+from world import (FALSE, TRUE, Agent, Sim, World, attach_world, counter_deltas, counters,
+                   module_world)
 
 OLD = "secret"                       # the sims' admin password, the agent's login
 OWN_16 = "Admin-New-Pw-16c"          # 16 octets

@@ -6,9 +6,8 @@ Two simulated BMCs: "alpha" with two LAN channels (ipmiBmcIndex 1) and
 
 import pytest
 
-from setlib import VOLATILE_COLUMNS
 from world import (AGENT_UPTIME, AGENT_VERSION, BMC_COLUMNS, BMC_ENTRY, CHANNEL_COLUMNS,
-                   CHANNEL_ENTRY, FALSE, MIB_ROOT, TRUE, channel_row_from_lan,
+                   CHANNEL_ENTRY, FALSE, MIB_ROOT, TRUE, VOLATILE_COLUMNS, channel_row_from_lan,
                    comparable_row, mac_bytes, oid_key)
 
 NO_READ_YET = 4294967295

@@ -14,7 +14,8 @@ changed (here: nothing).
 
 import time
 
-from hardenlib import CONFIG_CHANGED, TrapReceiver, master_with, wait_master_socket
+from traps import CONFIG_CHANGED, TrapReceiver
+from world import master_with, wait_master_socket
 
 IP = "ipmiChannelIpAddress"
 MASK = "ipmiChannelNetmask"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from hardenlib import log_mark, log_since
-from setlib import add_user, attach_world, ipmi_login, module_world
-from world import BMC_ENTRY, Agent
+from agentlog import log_mark, log_since
+from bmcside import add_user, ipmi_login
+from world import BMC_ENTRY, Agent, attach_world, module_world
 
 OPERATOR_UID = 3
 CONFIG_PASSWORD = "secret"  # the sims' admin password, in the agent's config

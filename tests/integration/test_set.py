@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from setlib import (add_user, attach_world, identify_calls, identify_commands, ipmi_login,
-                    log_mark, log_since, module_world, texts_holding, wait_applied,
-                    wait_bmc_applied)
-from world import BMC_ENTRY, FALSE, TRUE, Sim, World
+from agentlog import identify_commands, log_mark, log_since, wait_applied, wait_bmc_applied
+from bmcside import add_user, identify_calls, ipmi_login
+from world import BMC_ENTRY, FALSE, TRUE, Sim, World, attach_world, module_world, texts_holding
 
 OPERATOR = "operator"
 OPERATOR_UID = 3

@@ -15,9 +15,10 @@ import time
 
 import pytest
 
-from setlib import (BmcWitness, applied_lines, attach_world, bmc_applied_lines, counters,
-                    log_mark, log_since, module_world, stable_walk)
-from world import FALSE, TRUE, channel_row_from_lan, comparable_row
+from agentlog import applied_lines, bmc_applied_lines, log_mark, log_since
+from bmcside import BmcWitness
+from world import (FALSE, TRUE, attach_world, channel_row_from_lan, comparable_row, counters,
+                   module_world, stable_walk)
 
 IP = "ipmiChannelIpAddress"
 MASK = "ipmiChannelNetmask"

@@ -7,14 +7,23 @@ A World is one test's temporary directory and everything started in it:
 - Master: Net-SNMP snmpd as AgentX master on a free UDP port and a unix socket;
 - Agent: the ipmi-agentx binary with a generated YAML configuration;
 - the stock Net-SNMP clients (snmpget, snmpset, snmpwalk, snmpbulkwalk,
-  snmptable) against the master, with their output parsed into Python values.
+  snmptable) against the master, with their output parsed into Python values;
+- master helpers: a Master with extra configuration lines or a whole
+  configuration of its own (master_with), waiting for its AgentX socket
+  alone, any Net-SNMP client run with the world's environment;
+- the agent's counters, a walk without the columns that change on their
+  own, a process's CPU time.
 
 Readiness is always polled with a deadline, never slept for. Every process
 is started with its output in a log file of the world and stopped by pid
-when the world is closed, even when the test failed. The conftest decides
-whether the directory is kept (failure) or removed (success).
+when the world is closed, even when the test failed. World.finish() is the
+one place that decides whether the directory is kept (a failure, or when
+asked) or removed; the conftest's fixtures, module_world() (a World shared
+by the tests of a module) and the benchmarks of bench/ all end a world
+with it.
 """
 
+import contextlib
 import os
 import random
 import re
@@ -116,6 +125,16 @@ def tail(path, lines=40):
     return "\n".join(text[-lines:])
 
 
+def texts_holding(needle, *paths):
+    """Which of the files contain `needle` (bytes compare, any encoding)."""
+    found = []
+    for p in paths:
+        p = Path(p)
+        if p.exists() and needle.encode() in p.read_bytes():
+            found.append(str(p))
+    return found
+
+
 # --- ports -----------------------------------------------------------------
 
 _handed_out = set()
@@ -169,6 +188,14 @@ _all_processes = []
 def all_processes():
     """Every Process of this interpreter, for the session's leak check."""
     return list(_all_processes)
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process (all its threads), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the command name: state is field 3, utime 14 and stime 15.
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class Process:
@@ -573,6 +600,35 @@ class Master:
         return self.proc.stop()
 
 
+def master_with(world, extra="", config=None, agentx_timeout=10, start=True):
+    """A world Master with `extra` lines appended to its configuration, or
+    with `config(master)` (a function of the Master, for its port and
+    socket) as the whole configuration."""
+    master = Master(world, agentx_timeout=agentx_timeout)
+    text = config(master) if config else master.conf.read_text() + extra
+    master.conf.write_text(text)
+    if start:
+        master.proc.start()
+    return master
+
+
+def wait_master_socket(master, timeout=10):
+    """Until snmpd runs and its AgentX socket exists (the master is ready
+    for subagents even when no community of ours may read it)."""
+    def ready():
+        if not master.proc.running():
+            raise WorldError(f"snmpd exited with {master.proc.returncode()}")
+        return master.socket.exists()
+
+    wait_for(ready, timeout, "snmpd's AgentX socket", on_fail=lambda: master.proc.log_tail())
+
+
+def run_client(world, argv, timeout=30):
+    """A Net-SNMP client with the world's environment; CompletedProcess."""
+    return subprocess.run([str(a) for a in argv], capture_output=True, text=True,
+                          env=world.client_env, timeout=timeout)
+
+
 def yaml_scalar(value):
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -729,14 +785,25 @@ class Agent:
 
 
 class World:
-    """One test's directory, peers and clients."""
+    """One test's directory, peers and clients.
 
-    def __init__(self, agent_bin, mibdirs, source):
+    The simulators run the scripts of source/tests/sim; with
+    copy_sim_scripts, a copy of them in the world's own directory instead:
+    ipmi_sim runs tests/sim/lancfg.sh on every LAN read, and an edit of the
+    tree during a long run (a benchmark) would otherwise fail requests
+    mid-way.
+    """
+
+    def __init__(self, agent_bin, mibdirs, source, copy_sim_scripts=False):
         self.agent_bin = agent_bin
         self.mibdirs = mibdirs
         self.source = Path(source)
         # Short and under /tmp: unix socket paths are limited to 107 bytes.
         self.dir = Path(tempfile.mkdtemp(prefix="ipmi-agentx-it-", dir="/tmp"))
+        self.sim_dir = self.source / "tests" / "sim"
+        if copy_sim_scripts:
+            self.sim_dir = Path(shutil.copytree(
+                self.sim_dir, self.dir / "source" / "tests" / "sim"))
         self.procs = []
         self.master = None
         self.agent = None
@@ -764,6 +831,15 @@ class World:
     def remove(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def finish(self, failed, keep=False):
+        """Close the world; keep its directory after a failure or when asked
+        (keep), else remove it."""
+        self.close()
+        if failed or keep:
+            print(f"\nworld directory kept: {self.dir}")
+        else:
+            self.remove()
+
     def log_tails(self, lines=40):
         parts = [f"world directory: {self.dir}"]
         for proc in self.procs:
@@ -775,7 +851,7 @@ class World:
         return "\n".join(parts)
 
     def sim_script(self, name):
-        return str(self.source / "tests" / "sim" / name)
+        return str(self.sim_dir / name)
 
     # peers
 
@@ -920,3 +996,66 @@ class World:
     def wait_for(self, predicate, timeout, what):
         return wait_for(predicate, timeout, what, interval=0.1,
                         on_fail=self.log_tails)
+
+
+# --- the agent's counters; a walk without what changes on its own -------------
+
+# What changes on its own between two walks: ipmiBmcLastRefresh ticks,
+# ipmiBmcIdentify counts down, ipmiBmcRefreshes and ipmiBmcRefreshFailures
+# count the background reads, ipmiAgentUptime ticks. ipmiBmcSetsApplied and
+# ipmiBmcSetsFailed are not here: a refused SET must leave them alone.
+VOLATILE_COLUMNS = (f"{BMC_ENTRY}.7.", f"{BMC_ENTRY}.11.", f"{BMC_ENTRY}.13.",
+                    f"{BMC_ENTRY}.14.", AGENT_UPTIME)
+# What follows the background reads' luck rather than a SET: a read that
+# times out on a loaded machine flips ipmiBmcReachable and sets
+# ipmiBmcLastError for a moment. A refused SET is judged without them (the
+# BMC side is checked by bmcside.BmcWitness).
+REFRESH_HEALTH_COLUMNS = (f"{BMC_ENTRY}.3.", f"{BMC_ENTRY}.8.")
+COUNTERS = ("ipmiBmcRefreshes", "ipmiBmcRefreshFailures", "ipmiBmcSetsApplied",
+            "ipmiBmcSetsFailed")
+
+
+def counters(w, bmc):
+    """{counter column name: value} of one BMC, in one GET."""
+    got = w.snmpget(*(f"{name}.{bmc}" for name in COUNTERS))
+    for v in got:
+        assert v.type == "Counter32", v
+    return {name: v.value for name, v in zip(COUNTERS, got)}
+
+
+def counter_deltas(before, after):
+    """after - before for each counter that moved."""
+    return {k: after[k] - before[k] for k in before if after[k] != before[k]}
+
+
+def stable_walk(w):
+    """The module's walk without the columns that change on their own or
+    with the background reads."""
+    return [(v.oid, v.type, v.value) for v in w.snmpwalk()
+            if not v.oid.startswith(VOLATILE_COLUMNS + REFRESH_HEALTH_COLUMNS)]
+
+
+# --- worlds under pytest --------------------------------------------------------
+
+
+def attach_world(request, w):
+    """Let conftest's report hook add this world's log tails to a failure of
+    the test of `request`."""
+    request.node.world = w
+
+
+@contextlib.contextmanager
+def module_world(request, agent_bin, mibdirs, source_dir):
+    """A World for a module-scoped fixture, finished when the block ends.
+
+    The directory is kept when the block raised or any test failed while it
+    was in use.
+    """
+    w = World(agent_bin, mibdirs, source_dir)
+    failed_before = request.session.testsfailed
+    broken = True
+    try:
+        yield w
+        broken = False
+    finally:
+        w.finish(broken or request.session.testsfailed > failed_before)
