@@ -226,11 +226,10 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
 
 	/* libfreeipmi takes the port as "host:port" (IPv4 or a name only). */
 	snprintf(host, sizeof(host), "%s:%u", c->host ? c->host : "", (unsigned)c->port);
-	if (c->driver == CONFIG_DRIVER_LAN && password &&
-	    strlen(password) > IPMI_1_5_MAX_PASSWORD_LENGTH) {
+	if (password && strlen(password) > lanconf_password_max(config_login_ipmi15(c))) {
 		errtext_set(err, errlen,
-			    "password longer than %d characters: IPMI 1.5 cannot use it",
-			    IPMI_1_5_MAX_PASSWORD_LENGTH);
+			    "password longer than %zu characters: IPMI 1.5 cannot use it",
+			    lanconf_password_max(config_login_ipmi15(c)));
 		return BMC_UNREACHABLE;
 	}
 	log_debug("bmc %s: opening %s session to %s as %s", c->name, config_driver_name(c->driver),

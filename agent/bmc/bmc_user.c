@@ -91,7 +91,7 @@ bool bmc_password_user_is_session_user(struct bmc *b)
 static enum bmc_status user_password(struct bmc *b, uint8_t operation, const char *pw, size_t len,
 				     uint8_t *cc, char *err, size_t errlen)
 {
-	uint8_t size = len > IPMI_1_5_MAX_PASSWORD_LENGTH ? IPMI_PASSWORD_SIZE_20_BYTES
+	uint8_t size = len > lanconf_password_max(true) ? IPMI_PASSWORD_SIZE_20_BYTES
 							  : IPMI_PASSWORD_SIZE_16_BYTES;
 	const char *opname = operation == IPMI_PASSWORD_OPERATION_TEST_PASSWORD
 				 ? "Test Password"
@@ -189,9 +189,9 @@ enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, c
 	bool own;
 
 	bmc_enter(b);
-	if (!pw || len == 0 || len > IPMI_2_0_MAX_PASSWORD_LENGTH) {
-		errtext_set(err, errlen, "password length %zu outside 1..%d", len,
-			    IPMI_2_0_MAX_PASSWORD_LENGTH);
+	if (!pw || !lanconf_password_fits(len, false)) {
+		errtext_set(err, errlen, "password length %zu outside 1..%zu", len,
+			    lanconf_password_max(false));
 		st = BMC_INVALID;
 		goto out;
 	}
@@ -199,7 +199,7 @@ enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, c
 	if (st != BMC_OK)
 		goto out;
 	own = own_user_of(b);
-	if (own && b->cfg->driver == CONFIG_DRIVER_LAN && len > IPMI_1_5_MAX_PASSWORD_LENGTH) {
+	if (own && !lanconf_password_fits(len, config_login_ipmi15(b->cfg))) {
 		errtext_set(err, errlen, "an IPMI 1.5 session cannot log in with %zu octets", len);
 		st = BMC_INVALID;
 		goto out;

@@ -772,9 +772,7 @@ cleanup:
 static int load_bmc_password(struct loader *l, const struct entry *e, struct config_bmc *b)
 {
 	const struct entry *pw = &e[B_PASSWORD];
-	/* An IPMI 1.5 session authenticates with a 16-byte password. */
-	size_t max =
-	    b->driver == CONFIG_DRIVER_LAN ? LANCONF_PASSWORD_MAX_V15 : LANCONF_PASSWORD_MAX;
+	size_t max = lanconf_password_max(config_login_ipmi15(b));
 
 	if (pw->value && e[B_PASSWORD_FILE].value)
 		return fail(l, e[B_PASSWORD_FILE].key, e[B_PASSWORD_FILE].path,
@@ -1189,6 +1187,11 @@ void config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->agentx_socket);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+bool config_login_ipmi15(const struct config_bmc *b)
+{
+	return b->driver == CONFIG_DRIVER_LAN;
 }
 
 const char *config_driver_name(enum config_driver d)

@@ -48,6 +48,42 @@ enum lanconf_verdict lanconf_check_identify(long seconds)
 	return check_range(seconds, LANCONF_IDENTIFY_MAX);
 }
 
+enum lanconf_verdict lanconf_identify_merge(bool has_seconds, long seconds, bool has_force,
+					    bool force, struct lanconf_identify *out,
+					    const char **why)
+{
+	bool forced = has_force && force;
+	long on = has_seconds ? seconds : 0;
+
+	if (forced && on > 0) {
+		*why = "identify seconds and force on together";
+		return LANCONF_INCONSISTENT;
+	}
+	out->force = forced;
+	out->seconds = (uint8_t)(forced ? 0 : on);
+	return LANCONF_OK;
+}
+
+int lanconf_identify_describe(const struct lanconf_identify *id, char *buf, size_t len)
+{
+	if (id->force)
+		return snprintf(buf, len, "forced-on");
+	if (id->seconds == 0)
+		return snprintf(buf, len, "off");
+	return snprintf(buf, len, "%us", (unsigned)id->seconds);
+}
+
+size_t lanconf_password_max(bool ipmi15)
+{
+	/* IPMI 1.5 authenticates with a 16-byte key; IPMI 2.0 with the 20-byte form. */
+	return ipmi15 ? 16 : LANCONF_PASSWORD_MAX;
+}
+
+bool lanconf_password_fits(size_t len, bool ipmi15)
+{
+	return len >= 1 && len <= lanconf_password_max(ipmi15);
+}
+
 enum lanconf_verdict lanconf_check_netmask(const uint8_t m[4])
 {
 	uint32_t inv = ~ipv4_to_u32(m);
@@ -104,7 +140,7 @@ enum lanconf_verdict lanconf_check_password(const struct lanconf_password_policy
 	unsigned classes = 0;
 	size_t i;
 
-	if (len == 0 || len > LANCONF_PASSWORD_MAX || pw == NULL)
+	if (pw == NULL || !lanconf_password_fits(len, false))
 		return LANCONF_WRONG_LENGTH;
 	if (p == NULL)
 		p = &fallback;

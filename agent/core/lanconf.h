@@ -29,9 +29,8 @@
 #define LANCONF_VLAN_ID_MAX 4094
 #define LANCONF_VLAN_PRIORITY_MAX 7
 #define LANCONF_IDENTIFY_MAX 255
-/* IPMI passwords: 16 bytes in the IPMI 1.5 form, 20 in the IPMI 2.0 form. */
+/* IPMI passwords: 20 bytes at most (the IPMI 2.0 form); see lanconf_password_max(). */
 #define LANCONF_PASSWORD_MAX 20
-#define LANCONF_PASSWORD_MAX_V15 16
 
 /* IP Address Source as encoded by IPMI (LAN parameter 4, low nibble). */
 enum lanconf_ip_source {
@@ -99,13 +98,39 @@ enum lanconf_verdict lanconf_check_vlan_id(long v);
 bool lanconf_channel_is_valid(long channel);
 enum lanconf_verdict lanconf_check_vlan_priority(long v);
 enum lanconf_verdict lanconf_check_identify(long seconds);
+
+/* The chassis identify light as told: on for `seconds` (0 = off), or forced on. */
+struct lanconf_identify {
+	uint8_t seconds; /* 0 while forced on */
+	bool force;
+};
+
+/*
+ * What a request to the light means, from its two values (either may be
+ * absent; seconds already passed lanconf_check_identify): forced on with
+ * seconds > 0 is INCONSISTENT (why says so); otherwise *out is what the
+ * light is told, seconds 0 when forced.
+ */
+enum lanconf_verdict lanconf_identify_merge(bool has_seconds, long seconds, bool has_force,
+					    bool force, struct lanconf_identify *out,
+					    const char **why);
+/* "forced-on", "off" or "30s", for logs. Returns what snprintf returns. */
+int lanconf_identify_describe(const struct lanconf_identify *id, char *buf, size_t len);
+
+/*
+ * The longest password a login authenticates with: 16 octets over IPMI 1.5
+ * (ipmi15), 20 over IPMI 2.0. The one source of both limits.
+ */
+size_t lanconf_password_max(bool ipmi15);
+/* A password of len octets can log in: 1..lanconf_password_max(ipmi15). */
+bool lanconf_password_fits(size_t len, bool ipmi15);
 /* Contiguous ones, not 0.0.0.0. */
 enum lanconf_verdict lanconf_check_netmask(const uint8_t m[4]);
 /* A usable unicast host: not 0.0.0.0, 255.255.255.255, 127/8, 224/4 (multicast), 240/4. */
 enum lanconf_verdict lanconf_check_host_address(const uint8_t a[4]);
 /* Like a host address, but 0.0.0.0 is allowed and means "no gateway". */
 enum lanconf_verdict lanconf_check_gateway(const uint8_t a[4]);
-/* WRONG_LENGTH for 0 or over 20 octets; WRONG_VALUE for a policy or charset breach. */
+/* WRONG_LENGTH unless lanconf_password_fits(len, false); WRONG_VALUE for a policy or charset breach. */
 enum lanconf_verdict lanconf_check_password(const struct lanconf_password_policy *p, const char *pw,
 					    size_t len);
 

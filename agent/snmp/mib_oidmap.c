@@ -12,68 +12,10 @@
 
 static const oid mib_objects_oid[] = {IPMI_MIB_OBJECTS};
 #define MIB_PREFIX_LEN OID_LENGTH(mib_objects_oid)
-#define MIB_COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* The columns of each table, in OID order; the agent scalars' arcs. */
-static const unsigned mib_bmc_columns[] = {
-    IPMI_MIB_BMC_NAME,
-    IPMI_MIB_BMC_REACHABLE,
-    IPMI_MIB_BMC_MANUFACTURER_ID,
-    IPMI_MIB_BMC_FIRMWARE_VERSION,
-    IPMI_MIB_BMC_IPMI_VERSION,
-    IPMI_MIB_BMC_LAST_REFRESH,
-    IPMI_MIB_BMC_LAST_ERROR,
-    IPMI_MIB_BMC_PASSWORD_USER_ID,
-    IPMI_MIB_BMC_PASSWORD,
-    IPMI_MIB_BMC_IDENTIFY,
-    IPMI_MIB_BMC_IDENTIFY_FORCE,
-    IPMI_MIB_BMC_REFRESHES,
-    IPMI_MIB_BMC_REFRESH_FAILURES,
-    IPMI_MIB_BMC_SETS_APPLIED,
-    IPMI_MIB_BMC_SETS_FAILED,
-};
-static const unsigned mib_channel_columns[] = {
-    IPMI_MIB_CH_MAC_ADDRESS, IPMI_MIB_CH_DHCP,	  IPMI_MIB_CH_IP_ADDRESS,    IPMI_MIB_CH_NETMASK,
-    IPMI_MIB_CH_GATEWAY,     IPMI_MIB_CH_VLAN_ID, IPMI_MIB_CH_VLAN_PRIORITY, IPMI_MIB_CH_MANAGE_URL,
-};
-static const unsigned mib_agent_scalars[] = {IPMI_MIB_AGENT_VERSION, IPMI_MIB_AGENT_UPTIME};
-
-struct mib_columns {
-	const unsigned *col;
-	size_t n;
-};
-
-static struct mib_columns mib_columns_of(enum mib_group g)
-{
-	switch (g) {
-	case MIB_G_BMC:
-		return (struct mib_columns){mib_bmc_columns, MIB_COUNT(mib_bmc_columns)};
-	case MIB_G_CHANNEL:
-		return (struct mib_columns){mib_channel_columns, MIB_COUNT(mib_channel_columns)};
-	case MIB_G_AGENT:
-	default:
-		return (struct mib_columns){mib_agent_scalars, MIB_COUNT(mib_agent_scalars)};
-	}
-}
 
 static bool mib_has_column(enum mib_group g, unsigned column)
 {
-	struct mib_columns c = mib_columns_of(g);
-
-	for (size_t i = 0; i < c.n; i++)
-		if (c.col[i] == column)
-			return true;
-	return false;
-}
-
-bool mib_column_writable(enum mib_group group, unsigned column)
-{
-	if (group == MIB_G_BMC)
-		return column == IPMI_MIB_BMC_PASSWORD || column == IPMI_MIB_BMC_IDENTIFY ||
-		       column == IPMI_MIB_BMC_IDENTIFY_FORCE;
-	if (group == MIB_G_CHANNEL)
-		return column >= IPMI_MIB_CH_DHCP && column <= IPMI_MIB_CH_VLAN_PRIORITY;
-	return false;
+	return mib_column_find(g, column) != NULL;
 }
 
 /* ------------------------------------------------------- OID arithmetic -- */
@@ -81,6 +23,7 @@ bool mib_column_writable(enum mib_group group, unsigned column)
 int mib_locate(struct mib_context *ctx, const oid *name, size_t len, struct mib_instance *inst)
 {
 	const oid *s = name + MIB_PREFIX_LEN;
+	struct state_bmc *b;
 	size_t n;
 
 	memset(inst, 0, sizeof(*inst));
@@ -102,13 +45,14 @@ int mib_locate(struct mib_context *ctx, const oid *name, size_t len, struct mib_
 	if (n < 4 || s[3] > INT32_MAX)
 		return SNMP_NOSUCHINSTANCE;
 	inst->bmc_index = (long)s[3];
-	inst->b = state_find_bmc(ctx->state, inst->bmc_index);
+	b = state_find_bmc(ctx->state, inst->bmc_index);
+	inst->b = b;
 	if (inst->group == MIB_G_BMC)
 		return n == 4 && inst->b ? 0 : SNMP_NOSUCHINSTANCE;
 	if (n != 5 || s[4] > INT32_MAX)
 		return SNMP_NOSUCHINSTANCE;
 	inst->channel = (long)s[4];
-	inst->ch = inst->b ? state_find_channel(inst->b, inst->channel) : NULL;
+	inst->ch = b ? state_find_channel(b, inst->channel) : NULL;
 	return inst->ch ? 0 : SNMP_NOSUCHINSTANCE;
 }
 
@@ -174,23 +118,24 @@ static bool mib_row_after(struct mib_context *ctx, enum mib_group g, const oid *
 static bool mib_next_in_group(struct mib_context *ctx, enum mib_group g, const oid *s, size_t n,
 			      bool inclusive, struct mib_instance *out)
 {
-	struct mib_columns cols = mib_columns_of(g);
+	size_t ncols;
+	const struct mib_column *cols = mib_columns_of(g, &ncols);
 	size_t fixed = g == MIB_G_AGENT ? 1 : 2; /* group[.entry] before the column */
 
-	for (size_t i = 0; i < cols.n; i++) {
-		oid col[3] = {(oid)g, 1, cols.col[i]};
+	for (size_t i = 0; i < ncols; i++) {
+		oid col[3] = {(oid)g, 1, cols[i].arc};
 		size_t clen = fixed + 1;
 		size_t k = n < clen ? n : clen;
 		int c;
 
 		if (g == MIB_G_AGENT)
-			col[1] = cols.col[i];
+			col[1] = cols[i].arc;
 		c = snmp_oid_compare(s, k, col, k);
 		if (c > 0)
 			continue; /* s is past this column */
 		memset(out, 0, sizeof(*out));
 		out->group = g;
-		out->column = cols.col[i];
+		out->column = cols[i].arc;
 		if (g == MIB_G_AGENT) {
 			/* The one instance .0: after s unless s is it or beyond. */
 			if (c < 0 || n < clen)
@@ -226,7 +171,7 @@ bool mib_next(struct mib_context *ctx, const oid *name, size_t len, bool inclusi
 		s = name + MIB_PREFIX_LEN;
 		n = len - MIB_PREFIX_LEN;
 	}
-	for (size_t i = 0; i < MIB_COUNT(groups); i++) {
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		oid g = (oid)groups[i];
 
 		if (n > 0 && s[0] > g)
