@@ -13,8 +13,9 @@
  * The pieces: bmc_session.c (contexts, sessions, completion codes),
  * bmc_lan.c (the LAN parameter table and the transaction's store),
  * lantxn.c (the set-in-progress transaction, FreeIPMI-free), bmc_read.c
- * (snapshots, channel discovery, reconciling failed changes), bmc_user.c
- * (passwords and their proof, identify). They share bmc_private.h.
+ * (snapshots, channel discovery), bmc_restore.c (failed changes remembered
+ * and put back), bmc_user.c (passwords and their proof, identify). They
+ * share bmc_private.h. Above them, change.c plans a SET's work across BMCs.
  */
 #ifndef IPMI_AGENTX_BMC_H
 #define IPMI_AGENTX_BMC_H

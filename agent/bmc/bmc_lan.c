@@ -336,21 +336,6 @@ static bool store_expired(void *ctx)
 	return b->deadline > 0 && clock_now() >= b->deadline;
 }
 
-void bmc_remember_restore(struct bmc *b, uint8_t channel, const struct lanconf *target,
-			  unsigned fields)
-{
-	struct bmc_restore *r;
-
-	if (!lanconf_channel_is_valid(channel) || !(fields & LANCONF_F_WRITABLE))
-		return;
-	r = &b->restore[channel];
-	r->active = true;
-	r->fields = fields & LANCONF_F_WRITABLE;
-	r->target = *target;
-	log_notice("bmc %s: channel %u will be checked and restored once the BMC answers again",
-		   b->cfg->name, channel);
-}
-
 enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanconf *from,
 			      const struct lanconf *to, unsigned fields, struct lanconf *readback,
 			      bool *readback_ok, char *err, size_t errlen)

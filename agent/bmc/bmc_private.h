@@ -1,8 +1,10 @@
 /*
  * bmc_private: what every piece of the BMC side shares (bmc_session.c,
- * bmc_lan.c, bmc_read.c, bmc_user.c) and nothing else includes: the struct
- * bmc itself, the session calls and the one judge of a command's result.
- * The pieces include this header and bmc.h, never each other.
+ * bmc_lan.c, bmc_read.c, bmc_restore.c, bmc_user.c) and nothing else
+ * includes: the struct bmc itself, the session calls and the one judge of a
+ * command's result. The pieces include this header and bmc.h, never each
+ * other; change.c and lantxn.c stand above and beside them (bmc.h only,
+ * and nothing of FreeIPMI, respectively).
  */
 #ifndef IPMI_AGENTX_BMC_PRIVATE_H
 #define IPMI_AGENTX_BMC_PRIVATE_H
@@ -69,6 +71,13 @@ enum bmc_status bmc_cmd_result(struct bmc *b, int rc, fiid_obj_t rs, const char 
 /* The same for a raw reply's completion code byte. */
 enum bmc_status bmc_status_from_cc(uint8_t cc, bool invalid_is_unsupported);
 const char *bmc_cc_name(uint8_t cmd, uint8_t cc);
+
+/*
+ * bmc_restore.c: after a good read, put back on each channel what a failed
+ * SET left changed (bmc_remember_restore); `channels` then holds what the
+ * BMC has now.
+ */
+void bmc_restore_reconcile(struct bmc *b, struct bmc_channel *channels, size_t n);
 
 /* bmc_lan.c: read `fields` of a channel into *lan (other fields untouched). */
 enum bmc_status bmc_lan_read(struct bmc *b, uint8_t channel, unsigned fields, struct lanconf *lan,

@@ -1,14 +1,13 @@
 /*
  * Snapshots of a BMC: device info, the LAN channels (discovered once) and
- * their configuration; and the check that puts back a change a failed SET
- * may have left behind.
+ * their configuration. A good read hands the channels to bmc_restore.c,
+ * which puts back a change a failed SET may have left behind.
  */
 #include "bmc_private.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "lantxn.h"
 #include "log.h"
 
 /* Channels probed for LAN: the range lanconf.h gives (no alias, IPMB or system interface). */
@@ -131,43 +130,6 @@ static enum bmc_status ensure_channels(struct bmc *b, char *err, size_t errlen)
 	return BMC_OK;
 }
 
-/*
- * A change a failed SET may have left: the BMC answers again, so compare and,
- * where it holds the new values after all, write the old ones back. The
- * record goes when the channel is as it must be; it stays while the BMC
- * cannot be asked or refuses.
- */
-static void reconcile_channel(struct bmc *b, struct bmc_channel *ch)
-{
-	struct bmc_restore *r = &b->restore[ch->number];
-	char err[BMC_ERROR_MAX] = "", names[128];
-	struct lanconf rb;
-	bool rb_ok = false;
-	unsigned diff;
-
-	if (!r->active)
-		return;
-	diff = lanconf_diff(&ch->lan, &r->target) & r->fields;
-	if (!diff) {
-		log_info("bmc %s: channel %u holds its previous configuration: nothing to restore",
-			 b->cfg->name, ch->number);
-		r->active = false;
-		return;
-	}
-	lantxn_describe_fields(diff, names, sizeof(names));
-	log_warn("bmc %s: channel %u took a failed SET after all (%s); restoring the previous "
-		 "values",
-		 b->cfg->name, ch->number, names);
-	r->active = false;
-	if (bmc_apply_lan(b, ch->number, &ch->lan, &r->target, diff, &rb, &rb_ok, err,
-			  sizeof(err)) == BMC_OK) {
-		log_notice("bmc %s: channel %u restored", b->cfg->name, ch->number);
-		ch->lan = rb;
-	} else if (rb_ok) {
-		ch->lan = rb;
-	}
-}
-
 enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 {
 	enum bmc_status st;
@@ -198,8 +160,7 @@ enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 	}
 	out->error[0] = '\0';
 	bmc_leave(b);
-	for (size_t i = 0; i < out->nchannels; i++)
-		reconcile_channel(b, &out->channels[i]);
+	bmc_restore_reconcile(b, out->channels, out->nchannels);
 	out->own_user = bmc_password_user_is_session_user(b);
 	out->own_user_known = b->session_user_known;
 	return BMC_OK;

@@ -1,0 +1,73 @@
+/*
+ * Changes that must be undone once the BMC answers again: a SET whose
+ * rollback could not be confirmed (the BMC went away, or refused the undo)
+ * is remembered here, and each later good read is compared with what the
+ * channel must hold and, where the BMC kept the change after all, written
+ * back. Recording and restoring live in this one module; the read path only
+ * hands it what it read.
+ */
+#include "bmc_private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lantxn.h"
+#include "log.h"
+
+void bmc_remember_restore(struct bmc *b, uint8_t channel, const struct lanconf *target,
+			  unsigned fields)
+{
+	struct bmc_restore *r;
+
+	if (!lanconf_channel_is_valid(channel) || !(fields & LANCONF_F_WRITABLE))
+		return;
+	r = &b->restore[channel];
+	r->active = true;
+	r->fields = fields & LANCONF_F_WRITABLE;
+	r->target = *target;
+	log_notice("bmc %s: channel %u will be checked and restored once the BMC answers again",
+		   b->cfg->name, channel);
+}
+
+/*
+ * A change a failed SET may have left: the BMC answers again, so compare and,
+ * where it holds the new values after all, write the old ones back. The
+ * record goes when the channel is as it must be; it stays while the BMC
+ * cannot be asked or refuses.
+ */
+static void reconcile_channel(struct bmc *b, struct bmc_channel *ch)
+{
+	struct bmc_restore *r = &b->restore[ch->number];
+	char err[BMC_ERROR_MAX] = "", names[128];
+	struct lanconf rb;
+	bool rb_ok = false;
+	unsigned diff;
+
+	if (!r->active)
+		return;
+	diff = lanconf_diff(&ch->lan, &r->target) & r->fields;
+	if (!diff) {
+		log_info("bmc %s: channel %u holds its previous configuration: nothing to restore",
+			 b->cfg->name, ch->number);
+		r->active = false;
+		return;
+	}
+	lantxn_describe_fields(diff, names, sizeof(names));
+	log_warn("bmc %s: channel %u took a failed SET after all (%s); restoring the previous "
+		 "values",
+		 b->cfg->name, ch->number, names);
+	r->active = false;
+	if (bmc_apply_lan(b, ch->number, &ch->lan, &r->target, diff, &rb, &rb_ok, err,
+			  sizeof(err)) == BMC_OK) {
+		log_notice("bmc %s: channel %u restored", b->cfg->name, ch->number);
+		ch->lan = rb;
+	} else if (rb_ok) {
+		ch->lan = rb;
+	}
+}
+
+void bmc_restore_reconcile(struct bmc *b, struct bmc_channel *channels, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		reconcile_channel(b, &channels[i]);
+}
