@@ -10,7 +10,7 @@
 import os
 import shutil
 
-from world import MIB_ROOT, Process, WorldError, free_port, parse_vars, wait_for
+from world import MIB_ROOT, Process, free_port, parse_vars, wait_for
 
 NOTIFICATIONS = MIB_ROOT + ".0"
 CONFIG_CHANGED = NOTIFICATIONS + ".1"
@@ -59,8 +59,7 @@ class TrapReceiver:
         return self
 
     def _listening(self):
-        if not self.proc.running():
-            raise WorldError(f"snmptrapd exited with {self.proc.returncode()}")
+        self.proc.check_running()
         return "NET-SNMP version" in self.proc.log.read_text(errors="replace")
 
     def traps(self):

@@ -230,6 +230,11 @@ class Process:
     def running(self):
         return self.popen is not None and self.popen.poll() is None
 
+    def check_running(self):
+        """Raise WorldError when the process has exited (in a readiness poll)."""
+        if not self.running():
+            raise WorldError(f"{self.name} exited with {self.returncode()}")
+
     def returncode(self):
         return self.popen.poll() if self.popen else None
 
@@ -409,7 +414,21 @@ def comparable_row(row):
 # --- peers -----------------------------------------------------------------
 
 
-class Sim:
+class Peer:
+    """A peer of the world run as one Process (self.proc); ready when its
+    wait_ready(timeout) returns."""
+
+    def start(self, wait=True, timeout=READY_TIMEOUT):
+        self.proc.start()
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def stop(self):
+        return self.proc.stop()
+
+
+class Sim(Peer):
     """An ipmi_sim BMC with one 802.3 LAN channel per port."""
 
     def __init__(self, world, name, channels=1, sim_id=1, ports=None):
@@ -437,23 +456,13 @@ class Sim:
     def channels(self):
         return list(range(1, len(self.ports) + 1))
 
-    def start(self, wait=True):
-        self.proc.start()
-        if wait:
-            self.wait_ready()
-        return self
-
     def wait_ready(self, timeout=READY_TIMEOUT):
         def ready():
-            if not self.proc.running():
-                raise WorldError(f"ipmi_sim exited with {self.proc.returncode()}")
+            self.proc.check_running()
             return self.ipmitool("mc", "info", check=False, timeout=2).returncode == 0
 
         wait_for(ready, timeout, f"ipmi_sim {self.name} to answer mc info",
                  on_fail=lambda: self.proc.log_tail())
-
-    def stop(self):
-        return self.proc.stop()
 
     def kill(self):
         """SIGKILL: the BMC vanishes without a word."""
@@ -542,7 +551,7 @@ class SimAlias:
         return getattr(self.sim, attr)
 
 
-class Master:
+class Master(Peer):
     """Net-SNMP snmpd as AgentX master on loopback."""
 
     def __init__(self, world, agentx_timeout=10):
@@ -578,16 +587,9 @@ class Master:
     def address(self):
         return f"127.0.0.1:{self.port}"
 
-    def start(self, wait=True):
-        self.proc.start()
-        if wait:
-            self.wait_ready()
-        return self
-
     def wait_ready(self, timeout=READY_TIMEOUT):
         def ready():
-            if not self.proc.running():
-                raise WorldError(f"snmpd exited with {self.proc.returncode()}")
+            self.proc.check_running()
             if not self.socket.exists():
                 return False
             v = self.world.snmpget("SNMPv2-MIB::sysUpTime.0", timeout=1)
@@ -595,9 +597,6 @@ class Master:
 
         wait_for(ready, timeout, "snmpd to serve sysUpTime.0",
                  on_fail=lambda: self.proc.log_tail())
-
-    def stop(self):
-        return self.proc.stop()
 
 
 def master_with(world, extra="", config=None, agentx_timeout=10, start=True):
@@ -616,8 +615,7 @@ def wait_master_socket(master, timeout=10):
     """Until snmpd runs and its AgentX socket exists (the master is ready
     for subagents even when no community of ours may read it)."""
     def ready():
-        if not master.proc.running():
-            raise WorldError(f"snmpd exited with {master.proc.returncode()}")
+        master.proc.check_running()
         return master.socket.exists()
 
     wait_for(ready, timeout, "snmpd's AgentX socket", on_fail=lambda: master.proc.log_tail())
@@ -637,7 +635,7 @@ def yaml_scalar(value):
     return str(value)
 
 
-class Agent:
+class Agent(Peer):
     """The ipmi-agentx binary with a configuration naming the given BMCs.
 
     Each Sim becomes one lanplus BMC entry named after the sim, in order
@@ -724,17 +722,10 @@ class Agent:
             rows |= {(i, ch) for ch in chans}
         return rows
 
-    def start(self, wait=True, timeout=READY_TIMEOUT):
-        self.proc.start()
-        if wait:
-            self.wait_ready(timeout)
-        return self
-
     def wait_ready(self, timeout=READY_TIMEOUT):
         """Until the master answers for ipmiBmcName.1 (the agent registered)."""
         def ready():
-            if not self.proc.running():
-                raise WorldError(f"ipmi-agentx exited with {self.proc.returncode()}")
+            self.proc.check_running()
             v = self.world.snmpget("IPMI-CHANNEL-MIB::ipmiBmcName.1", timeout=2)
             return not v.exception
 
@@ -748,8 +739,7 @@ class Agent:
         want = {r for r in self.expected_rows() if r[0] in bmcs}
 
         def synced():
-            if not self.proc.running():
-                raise WorldError(f"ipmi-agentx exited with {self.proc.returncode()}")
+            self.proc.check_running()
             walk = self.world.snmpwalk()
             brows = self.world.bmc_rows(walk)
             if any(brows.get(b, {}).get("ipmiBmcReachable") != TRUE for b in bmcs):
@@ -967,31 +957,27 @@ class World:
 
     # MIB views built from one walk
 
-    def bmc_rows(self, vars_=None):
-        """{bmc_index: {column name: value}} from a walk of ipmiBmcTable."""
-        vars_ = self.snmpwalk(BMC_ENTRY) if vars_ is None else vars_
+    def _table_rows(self, vars_, entry, columns, row_key):
+        """{row_key(index): {column name: value}} of the table under entry,
+        from the walk vars_ (None: a walk of the table)."""
+        vars_ = self.snmpwalk(entry) if vars_ is None else vars_
         rows = {}
-        prefix = oid_key(BMC_ENTRY)
+        prefix = oid_key(entry)
         for v in vars_:
             parts = v.parts
             if parts[:len(prefix)] != prefix:
                 continue
             col, idx = parts[len(prefix)], parts[len(prefix) + 1:]
-            rows.setdefault(idx[0], {})[BMC_COLUMNS.get(col, col)] = v.value
+            rows.setdefault(row_key(idx), {})[columns.get(col, col)] = v.value
         return rows
+
+    def bmc_rows(self, vars_=None):
+        """{bmc_index: {column name: value}} from a walk of ipmiBmcTable."""
+        return self._table_rows(vars_, BMC_ENTRY, BMC_COLUMNS, lambda idx: idx[0])
 
     def channel_rows(self, vars_=None):
         """{(bmc_index, channel): {column name: value}} from ipmiChannelTable."""
-        vars_ = self.snmpwalk(CHANNEL_ENTRY) if vars_ is None else vars_
-        rows = {}
-        prefix = oid_key(CHANNEL_ENTRY)
-        for v in vars_:
-            parts = v.parts
-            if parts[:len(prefix)] != prefix:
-                continue
-            col, idx = parts[len(prefix)], parts[len(prefix) + 1:]
-            rows.setdefault(tuple(idx), {})[CHANNEL_COLUMNS.get(col, col)] = v.value
-        return rows
+        return self._table_rows(vars_, CHANNEL_ENTRY, CHANNEL_COLUMNS, tuple)
 
     def wait_for(self, predicate, timeout, what):
         return wait_for(predicate, timeout, what, interval=0.1,
