@@ -78,8 +78,12 @@ enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanco
 void bmc_remember_restore(struct bmc *b, uint8_t channel, const struct lanconf *target,
 			  unsigned fields);
 
-/* True when password_user_id is the user the agent logs in as (asks the BMC once). */
-bool bmc_password_user_is_session_user(struct bmc *b);
+/*
+ * True when password_user_id is the user the agent logs in as (asks the BMC
+ * until it answers). *known is false while the BMC cannot tell (Get User
+ * Name fails): a password change is then proven both ways.
+ */
+bool bmc_password_user_is_session_user(struct bmc *b, bool *known);
 
 /*
  * Set password_user_id's password and prove it (see ipmiBmcPassword in the

@@ -36,6 +36,7 @@ struct bmc {
 	uint8_t channels[CONFIG_MAX_CHANNELS];
 	bool session_user_known;
 	bool session_user_is;
+	bool own_user_unknown_logged; /* "cannot tell" was logged: say when it is known */
 	/* Set when a login failed during the current call: one try per call bounds its time. */
 	bool open_failed;
 	char open_error[BMC_ERROR_MAX];

@@ -161,7 +161,6 @@ enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 	out->error[0] = '\0';
 	bmc_leave(b);
 	bmc_restore_reconcile(b, out->channels, out->nchannels);
-	out->own_user = bmc_password_user_is_session_user(b);
-	out->own_user_known = b->session_user_known;
+	out->own_user = bmc_password_user_is_session_user(b, &out->own_user_known);
 	return BMC_OK;
 }

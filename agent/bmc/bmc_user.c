@@ -44,47 +44,66 @@ static enum bmc_status read_user_name(struct bmc *b, uint8_t uid, char name[17],
 	return st;
 }
 
-static bool own_user_of(struct bmc *b)
-{
-	const char *session_name;
-	char name[IPMI_MAX_USER_NAME_LENGTH + 1], err[BMC_ERROR_MAX];
-	bool is;
+/* Whether password_user_id is the user the agent logs in as. */
+enum own_user {
+	OWN_UNKNOWN, /* the BMC could not tell us (Get User Name failed) */
+	OWN_YES,
+	OWN_NO,
+};
 
-	if (b->session_user_known)
-		return b->session_user_is;
-	/* In-band access has no login at all. */
-	if (b->cfg->driver == CONFIG_DRIVER_INBAND) {
-		is = false;
-	} else {
-		session_name = b->cfg->username ? b->cfg->username : "";
-		/* The null user logs in as user 1 (IPMI 2.0 section 6.9.1). */
-		if (!session_name[0] && b->cfg->password_user_id == 1) {
-			is = true;
-		} else if (bmc_session_ensure(b, err, sizeof(err)) != BMC_OK ||
-			   read_user_name(b, b->cfg->password_user_id, name, err, sizeof(err)) !=
-			       BMC_OK) {
-			log_warn("bmc %s: cannot tell whether user %u is the agent's own: %s",
-				 b->cfg->name, b->cfg->password_user_id, err);
-			return false; /* not cached: ask again next time */
-		} else {
-			is = strncmp(name, session_name, IPMI_MAX_USER_NAME_LENGTH) == 0;
-		}
-	}
+static void own_user_learn(struct bmc *b, bool is)
+{
+	if (b->own_user_unknown_logged)
+		log_notice("bmc %s: user %u is %sthe agent's own login", b->cfg->name,
+			   b->cfg->password_user_id, is ? "" : "not ");
+	b->own_user_unknown_logged = false;
 	b->session_user_known = true;
 	b->session_user_is = is;
 	log_debug("bmc %s: user %u is %sthe session user", b->cfg->name, b->cfg->password_user_id,
 		  is ? "" : "not ");
-	return is;
 }
 
-bool bmc_password_user_is_session_user(struct bmc *b)
+static enum own_user own_user_of(struct bmc *b)
 {
-	bool is;
+	const char *session_name;
+	char name[IPMI_MAX_USER_NAME_LENGTH + 1], err[BMC_ERROR_MAX];
+
+	if (b->session_user_known)
+		return b->session_user_is ? OWN_YES : OWN_NO;
+	/* In-band access has no login at all. */
+	if (b->cfg->driver == CONFIG_DRIVER_INBAND) {
+		own_user_learn(b, false);
+		return OWN_NO;
+	}
+	session_name = b->cfg->username ? b->cfg->username : "";
+	/* The null user logs in as user 1 (IPMI 2.0 section 6.9.1). */
+	if (!session_name[0] && b->cfg->password_user_id == 1) {
+		own_user_learn(b, true);
+		return OWN_YES;
+	}
+	if (bmc_session_ensure(b, err, sizeof(err)) != BMC_OK ||
+	    read_user_name(b, b->cfg->password_user_id, name, err, sizeof(err)) != BMC_OK) {
+		/* Not cached: ask again next time. Said once, not at every refresh. */
+		if (!b->own_user_unknown_logged)
+			log_warn("bmc %s: cannot tell whether user %u is the agent's own (%s); a "
+				 "password change will be proven both ways",
+				 b->cfg->name, b->cfg->password_user_id, err);
+		b->own_user_unknown_logged = true;
+		return OWN_UNKNOWN;
+	}
+	own_user_learn(b, strncmp(name, session_name, IPMI_MAX_USER_NAME_LENGTH) == 0);
+	return b->session_user_is ? OWN_YES : OWN_NO;
+}
+
+bool bmc_password_user_is_session_user(struct bmc *b, bool *known)
+{
+	enum own_user own;
 
 	bmc_enter(b);
-	is = own_user_of(b);
+	own = own_user_of(b);
 	bmc_leave(b);
-	return is;
+	*known = own != OWN_UNKNOWN;
+	return own == OWN_YES;
 }
 
 /* One Set User Password request: operation set or test, in the size form len asks for. */
@@ -116,34 +135,29 @@ static enum bmc_status user_password(struct bmc *b, uint8_t operation, const cha
 	return st;
 }
 
-/*
- * Our own user: log in anew with the new password. When that fails, set the
- * old one again through the session still open, and check it logs in.
- */
-static enum bmc_status prove_own(struct bmc *b, const char *pw, size_t len, char *err,
-				 size_t errlen)
+/* The agent logs in with `pw` from now on; the old one is kept for an undo. */
+static enum bmc_status adopt_password(struct bmc *b, const char *pw, size_t len, char *err,
+				      size_t errlen)
 {
-	char why[BMC_ERROR_MAX], again[BMC_ERROR_MAX];
-	const char *old = b->password ? b->password : "";
-	char *copy;
+	char *copy = secret_copy(pw, len);
 
-	log_debug("bmc %s: proving the new password of user %u with a new session", b->cfg->name,
-		  b->cfg->password_user_id);
-	if (bmc_session_try_login(b, pw, why, sizeof(why)) == BMC_OK) {
-		copy = secret_copy(pw, len);
-		if (!copy) {
-			errtext_set(err, errlen, "out of memory adopting the new password");
-			return BMC_UNDO_FAILED;
-		}
-		secret_free(b->previous_password);
-		b->previous_password = b->password;
-		b->previous_valid = true;
-		b->password = copy;
-		return BMC_OK;
+	if (!copy) {
+		errtext_set(err, errlen, "out of memory adopting the new password");
+		return BMC_UNDO_FAILED;
 	}
-	log_warn("bmc %s: the new password of user %u does not work (%s); restoring the previous "
-		 "one",
-		 b->cfg->name, b->cfg->password_user_id, why);
+	secret_free(b->previous_password);
+	b->previous_password = b->password;
+	b->previous_valid = true;
+	b->password = copy;
+	return BMC_OK;
+}
+
+/* The new password of our own user does not work: set the old one through the open session. */
+static enum bmc_status restore_own(struct bmc *b, char *err, size_t errlen)
+{
+	char again[BMC_ERROR_MAX];
+	const char *old = b->password ? b->password : "";
+
 	if (bmc_session_ensure(b, again, sizeof(again)) != BMC_OK ||
 	    user_password(b, IPMI_PASSWORD_OPERATION_SET_PASSWORD, old, strlen(old), NULL, again,
 			  sizeof(again)) != BMC_OK ||
@@ -158,6 +172,25 @@ static enum bmc_status prove_own(struct bmc *b, const char *pw, size_t len, char
 		    "the new password of user %u does not work; the previous one was restored",
 		    b->cfg->password_user_id);
 	return BMC_FAILED;
+}
+
+/*
+ * Our own user: log in anew with the new password. When that fails, set the
+ * old one again through the session still open, and check it logs in.
+ */
+static enum bmc_status prove_own(struct bmc *b, const char *pw, size_t len, char *err,
+				 size_t errlen)
+{
+	char why[BMC_ERROR_MAX];
+
+	log_debug("bmc %s: proving the new password of user %u with a new session", b->cfg->name,
+		  b->cfg->password_user_id);
+	if (bmc_session_try_login(b, pw, why, sizeof(why)) == BMC_OK)
+		return adopt_password(b, pw, len, err, errlen);
+	log_warn("bmc %s: the new password of user %u does not work (%s); restoring the previous "
+		 "one",
+		 b->cfg->name, b->cfg->password_user_id, why);
+	return restore_own(b, err, errlen);
 }
 
 /* Another user: IPMI's Test Password in the same size form; the old password is unknown. */
@@ -182,11 +215,45 @@ static enum bmc_status prove_other(struct bmc *b, const char *pw, size_t len, ch
 	return BMC_UNDO_FAILED;
 }
 
+/*
+ * The BMC would not say whose password this is (Get User Name failed). A
+ * proof that is right either way: if the agent's login works with the new
+ * password, the user was its own and the new password is adopted; if it
+ * still works with the old one, the user was another, whom Test Password
+ * proves. If neither logs in, the user was most likely the agent's own with
+ * a password the BMC mangled: the old one is put back.
+ */
+static enum bmc_status prove_unknown(struct bmc *b, const char *pw, size_t len, char *err,
+				     size_t errlen)
+{
+	char why[BMC_ERROR_MAX];
+	const char *old = b->password ? b->password : "";
+
+	if (bmc_session_try_login(b, pw, why, sizeof(why)) == BMC_OK) {
+		log_notice("bmc %s: the agent logs in with the new password of user %u: it is its "
+			   "own login",
+			   b->cfg->name, b->cfg->password_user_id);
+		own_user_learn(b, true);
+		return adopt_password(b, pw, len, err, errlen);
+	}
+	if (bmc_session_try_login(b, old, why, sizeof(why)) == BMC_OK) {
+		log_notice("bmc %s: the agent still logs in with its own password: user %u is "
+			   "another user",
+			   b->cfg->name, b->cfg->password_user_id);
+		own_user_learn(b, false);
+		return prove_other(b, pw, len, err, errlen);
+	}
+	log_warn("bmc %s: after the change of user %u the agent logs in with neither the new nor "
+		 "its own password (%s); restoring its own",
+		 b->cfg->name, b->cfg->password_user_id, why);
+	return restore_own(b, err, errlen);
+}
+
 enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, char *err,
 				    size_t errlen)
 {
 	enum bmc_status st;
-	bool own;
+	enum own_user own;
 
 	bmc_enter(b);
 	if (!pw || !lanconf_password_fits(len, false)) {
@@ -199,15 +266,28 @@ enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, c
 	if (st != BMC_OK)
 		goto out;
 	own = own_user_of(b);
-	if (own && !lanconf_password_fits(len, config_login_ipmi15(b->cfg))) {
-		errtext_set(err, errlen, "an IPMI 1.5 session cannot log in with %zu octets", len);
+	/* Our own login (or maybe ours) must still work with it. */
+	if (own != OWN_NO && !lanconf_password_fits(len, config_login_ipmi15(b->cfg))) {
+		if (own == OWN_UNKNOWN)
+			errtext_set(err, errlen,
+				    "an IPMI 1.5 session cannot log in with %zu octets, and user %u "
+				    "may be the agent's own",
+				    len, b->cfg->password_user_id);
+		else
+			errtext_set(err, errlen, "an IPMI 1.5 session cannot log in with %zu octets",
+				    len);
 		st = BMC_INVALID;
 		goto out;
 	}
 	st = user_password(b, IPMI_PASSWORD_OPERATION_SET_PASSWORD, pw, len, NULL, err, errlen);
 	if (st != BMC_OK)
 		goto out;
-	st = own ? prove_own(b, pw, len, err, errlen) : prove_other(b, pw, len, err, errlen);
+	if (own == OWN_YES)
+		st = prove_own(b, pw, len, err, errlen);
+	else if (own == OWN_NO)
+		st = prove_other(b, pw, len, err, errlen);
+	else
+		st = prove_unknown(b, pw, len, err, errlen);
 out:
 	/* The SET machine logs the outcome, with err. */
 	bmc_leave(b);

@@ -1,7 +1,7 @@
 /*
  * bmc_status: the outcome of anything done to a BMC. The BMC side maps IPMI
  * completion codes and transport errors to it in one place (bmc_session.c);
- * the SNMP side maps it to RFC 3416 error statuses in one place (mib_set.c).
+ * the SNMP side maps it to RFC 3416 error statuses in one place (mib_errors.c).
  */
 #ifndef IPMI_AGENTX_BMC_STATUS_H
 #define IPMI_AGENTX_BMC_STATUS_H

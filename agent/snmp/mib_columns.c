@@ -5,25 +5,11 @@
 
 #include "clock.h"
 #include "log.h"
+#include "mib_errors.h"
 #include "mib_oids.h"
 #include "version.h"
 
 #define MIB_COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-int mib_error_for_verdict(enum lanconf_verdict v)
-{
-	switch (v) {
-	case LANCONF_OK:
-		return SNMP_ERR_NOERROR;
-	case LANCONF_WRONG_LENGTH:
-		return SNMP_ERR_WRONGLENGTH;
-	case LANCONF_INCONSISTENT:
-		return SNMP_ERR_INCONSISTENTVALUE;
-	case LANCONF_WRONG_VALUE:
-	default:
-		return SNMP_ERR_WRONGVALUE;
-	}
-}
 
 /* ---------------------------------------------------------------- values -- */
 

@@ -69,7 +69,4 @@ const struct mib_column *mib_column_find(enum mib_group group, unsigned arc);
 void mib_column_value(struct mib_context *ctx, const struct mib_instance *in,
 		      netsnmp_variable_list *vb);
 
-/* The one place where model verdicts become SNMP error statuses. */
-int mib_error_for_verdict(enum lanconf_verdict v);
-
 #endif

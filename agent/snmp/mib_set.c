@@ -30,6 +30,7 @@
 #include "change.h"
 #include "clock.h"
 #include "log.h"
+#include "mib_errors.h"
 
 #define MIB_TXN_NAME "ipmi-agentx:set"
 /* Room left, of agentx.timeout, for rolling a change back after its deadline. */
@@ -84,26 +85,6 @@ static void mib_txn_unref(struct mib_txn *txn)
 static void mib_txn_free(void *p)
 {
 	mib_txn_unref(p);
-}
-
-/* The one place where BMC outcomes become SNMP error statuses. */
-static int mib_error_for_bmc(enum bmc_status s)
-{
-	switch (s) {
-	case BMC_OK:
-		return SNMP_ERR_NOERROR;
-	case BMC_UNDO_FAILED:
-		return SNMP_ERR_UNDOFAILED;
-	case BMC_UNREACHABLE:
-	case BMC_BUSY:
-	case BMC_UNSUPPORTED:
-	case BMC_READ_ONLY:
-	case BMC_INVALID:
-	case BMC_FAILED:
-	case BMC_VERIFY_FAILED:
-	default:
-		return SNMP_ERR_COMMITFAILED;
-	}
 }
 
 /* ------------------------------------------------------------ RESERVE1 -- */
@@ -252,6 +233,12 @@ static int mib_set_reserve2(struct mib_context *ctx, netsnmp_agent_request_info 
 
 /* ------------------------------------------------ the outcome of phases -- */
 
+/* The published row of part i's BMC. */
+static struct state_bmc *mib_row_of(struct mib_txn *txn, size_t i)
+{
+	return &txn->ctx->state->bmcs[change_plan_at(txn->plan, i)->pos];
+}
+
 static void mib_hold(struct mib_txn *txn, bool hold)
 {
 	if (txn->held == hold)
@@ -259,13 +246,10 @@ static void mib_hold(struct mib_txn *txn, bool hold)
 	txn->held = hold;
 	for (size_t i = 0; i < change_plan_count(txn->plan); i++)
 		if (change_plan_first_of_bmc(txn->plan, i, false)) {
-			struct state_bmc *b =
-			    &txn->ctx->state->bmcs[change_plan_at(txn->plan, i)->pos];
-
 			if (hold)
-				b->sets_in_flight++;
-			else if (b->sets_in_flight > 0)
-				b->sets_in_flight--;
+				mib_row_of(txn, i)->sets_in_flight++;
+			else if (mib_row_of(txn, i)->sets_in_flight > 0)
+				mib_row_of(txn, i)->sets_in_flight--;
 		}
 }
 
@@ -286,14 +270,12 @@ static void mib_publish_readbacks(struct mib_txn *txn)
 static void mib_count(struct mib_txn *txn, bool applied)
 {
 	for (size_t i = 0; i < change_plan_count(txn->plan); i++) {
-		struct state_bmc *b = &txn->ctx->state->bmcs[change_plan_at(txn->plan, i)->pos];
-
 		if (!change_plan_first_of_bmc(txn->plan, i, !applied))
 			continue;
 		if (applied)
-			b->sets_applied++;
+			mib_row_of(txn, i)->sets_applied++;
 		else
-			b->sets_failed++;
+			mib_row_of(txn, i)->sets_failed++;
 	}
 }
 
