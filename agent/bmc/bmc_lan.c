@@ -281,6 +281,7 @@ static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t
 	enum bmc_status st;
 	fiid_obj_t rs;
 	char what[96];
+	double started;
 	int rc;
 
 	rs = fiid_obj_create(tmpl_cmd_set_lan_configuration_parameters_rs);
@@ -291,7 +292,11 @@ static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t
 	snprintf(what, sizeof(what), "Set In Progress (%s) on channel %u", sip_state_name(state),
 		 channel);
 	log_debug("bmc %s: %s", b->cfg->name, what);
+	started = clock_now();
 	rc = ipmi_cmd_set_lan_configuration_parameters_set_in_progress(b->ctx, channel, state, rs);
+	/* libfreeipmi retransmits when no reply came within the interval: a reply this late may answer the copy. */
+	b->sip_retried = bmc_retransmission_ms(b) > 0 &&
+			 (clock_now() - started) * 1000.0 >= bmc_retransmission_ms(b);
 	st = bmc_cmd_result(b, rc, rs, what, false, cc, err, errlen);
 	fiid_obj_destroy(rs);
 	return st;
@@ -329,6 +334,11 @@ static void store_pause(void *ctx)
 		;
 }
 
+static bool store_retried(void *ctx)
+{
+	return ((struct bmc *)ctx)->sip_retried;
+}
+
 static bool store_expired(void *ctx)
 {
 	struct bmc *b = ctx;
@@ -349,6 +359,7 @@ enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanco
 	    .reconnect = store_reconnect,
 	    .pause = store_pause,
 	    .expired = store_expired,
+	    .retried = store_retried,
 	    .stale_locks = &b->stale_locks,
 	};
 	char desc[256];

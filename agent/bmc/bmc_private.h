@@ -41,6 +41,7 @@ struct bmc {
 	bool open_failed;
 	char open_error[BMC_ERROR_MAX];
 	uint16_t stale_locks; /* channels whose set-in-progress we may have left taken */
+	bool sip_retried;     /* the last Set In Progress outlasted a retransmission interval */
 	bool inband_probed;   /* ipmi_ctx_find_inband ran once */
 	ipmi_driver_type_t inband_driver;		     /* what it (or a later open) found */
 	struct bmc_restore restore[LANCONF_CHANNEL_MAX + 1]; /* by channel number */
@@ -69,6 +70,8 @@ enum bmc_status bmc_session_try_login(struct bmc *b, const char *password, char 
 enum bmc_status bmc_cmd_result(struct bmc *b, int rc, fiid_obj_t rs, const char *what,
 			       bool invalid_is_unsupported, uint8_t *cc_out, char *err,
 			       size_t errlen);
+/* libfreeipmi's retransmission interval for this BMC's sessions (0: none, in-band). */
+unsigned bmc_retransmission_ms(const struct bmc *b);
 /* The same for a raw reply's completion code byte. */
 enum bmc_status bmc_status_from_cc(uint8_t cc, bool invalid_is_unsupported);
 const char *bmc_cc_name(uint8_t cmd, uint8_t cc);

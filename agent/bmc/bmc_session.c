@@ -173,6 +173,11 @@ static unsigned retransmission_ms(unsigned timeout_ms)
 	return r;
 }
 
+unsigned bmc_retransmission_ms(const struct bmc *b)
+{
+	return b->cfg->driver == CONFIG_DRIVER_INBAND ? 0 : retransmission_ms(b->cfg->timeout_ms);
+}
+
 /*
  * The full in-band probe (ipmi_ctx_find_inband) leaks memory in libfreeipmi's
  * ACPI/SMBIOS locate code on every call that finds nothing, and a poller

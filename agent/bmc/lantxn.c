@@ -98,9 +98,20 @@ static enum bmc_status take_lock(const struct lantxn_store *s, uint8_t channel, 
 			  channel);
 		return BMC_OK;
 	}
-	/* A lost reply may have left the lock taken by us; give it back. */
-	if (st == BMC_UNREACHABLE)
+	/*
+	 * A lost reply may have left the lock taken by us; give it back. So may a
+	 * refusal that answered a retransmission: "set in progress" or "not now"
+	 * can be the BMC telling us of the lock our first request took.
+	 */
+	if (st == BMC_UNREACHABLE ||
+	    ((cc == LANTXN_CC_SET_IN_PROGRESS || cc == LANTXN_CC_NOT_NOW) && s->retried &&
+	     s->retried(s->ctx))) {
+		if (st != BMC_UNREACHABLE)
+			log_notice("bmc %s: the lock request on channel %u was retransmitted and "
+				   "refused (cc 0x%02x): the lock may be ours, releasing it",
+				   s->name, channel, cc);
 		release_lock(s, channel);
+	}
 	return st; /* 0x81: another writer holds the lock; nothing touched */
 }
 

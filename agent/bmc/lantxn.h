@@ -5,7 +5,10 @@
  * The rules live here and only here: lock (Set In Progress = 1), the writes
  * in field order, commit write (2), set complete (0); a BMC without
  * set-in-progress (cc 0x80) gets the writes directly; a refused commit write
- * is not a failure (the spec makes it optional); a write that fails releases
+ * is not a failure (the spec makes it optional); a lock request whose reply
+ * was lost, or that was refused (0x81, 0xD5) after a retransmission, may have
+ * taken the lock for us, so it is released before giving up and tracked as
+ * our stale lock until the BMC confirms it free; a write that fails releases
  * the lock without committing, and whatever may have reached the BMC is read
  * back and, where it kept the new value, written back to the old one. After a
  * commit only the written parameters are read back and compared: a change
@@ -34,6 +37,8 @@
 /* Command-specific completion codes of Set LAN Configuration Parameters. */
 #define LANTXN_CC_PARAM_UNSUPPORTED 0x80
 #define LANTXN_CC_SET_IN_PROGRESS 0x81
+/* Generic completion code "not supported in present state". */
+#define LANTXN_CC_NOT_NOW 0xD5
 
 struct lantxn_store {
 	void *ctx;
@@ -53,6 +58,12 @@ struct lantxn_store {
 	void (*pause)(void *ctx);
 	/* True once the caller's deadline has passed: no new write may start. */
 	bool (*expired)(void *ctx);
+	/*
+	 * True when the last set_in_progress call was retransmitted (its first
+	 * reply lost or late), so its answer may be to a request that already
+	 * took effect. May be NULL: never.
+	 */
+	bool (*retried)(void *ctx);
 	/* Channels (bit per channel number) whose lock we may have left taken. */
 	uint16_t *stale_locks;
 };

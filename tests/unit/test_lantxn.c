@@ -40,13 +40,14 @@ struct write_rule {
 	bool applied;
 };
 
-/* The nth (1-based) set-in-progress call with `state` fails. */
+/* The nth (1-based) set-in-progress call with `state` fails (after a retransmission: retried). */
 struct sip_rule {
 	uint8_t state;
 	unsigned nth;
 	enum bmc_status status;
 	uint8_t cc;
 	bool applied;
+	bool retried;
 };
 
 struct fake {
@@ -67,6 +68,7 @@ struct fake {
 	uint32_t reconnect_fail;	  /* bit k: the (k+1)th reconnect fails */
 	int expire_after; /* expired() is true from call expire_after+1 on; -1 never */
 	bool log_pauses;
+	bool last_retried; /* what retried() answers */
 	/* what happened */
 	unsigned nwrites_of[8], nsip_of[3], nreads, nreconnects, nexpired, npauses;
 	size_t nwritten;
@@ -155,6 +157,7 @@ static enum bmc_status fake_sip(void *ctx, uint8_t ch, uint8_t state, uint8_t *c
 	assert_true(state <= 2);
 	assert_true(ch < NCH);
 	nth = ++f->nsip_of[state];
+	f->last_retried = false;
 	if (!f->connected)
 		return fake_err(err, errlen, BMC_UNREACHABLE, "no session");
 	for (size_t i = 0; i < MAX_RULES; i++) {
@@ -164,6 +167,7 @@ static enum bmc_status fake_sip(void *ctx, uint8_t ch, uint8_t state, uint8_t *c
 			continue;
 		if (r->applied)
 			do_sip(f, ch, state);
+		f->last_retried = r->retried;
 		if (r->status == BMC_UNREACHABLE)
 			f->connected = false;
 		if (cc)
@@ -316,6 +320,11 @@ struct t {
 static struct t the_t;
 
 /* A staging BMC with set-in-progress, holding `from` on every channel. */
+static bool fake_retried(void *ctx)
+{
+	return ((struct fake *)ctx)->last_retried;
+}
+
 static int setup(void **ctx)
 {
 	struct t *t = &the_t;
@@ -337,6 +346,7 @@ static int setup(void **ctx)
 	    .reconnect = fake_reconnect,
 	    .pause = fake_pause,
 	    .expired = fake_expired,
+	    .retried = fake_retried,
 	    .stale_locks = &t->fake.stale,
 	};
 	*ctx = t;
@@ -515,7 +525,7 @@ static void test_stale_lock_that_will_not_go(void **ctx)
 	t->fake.lock[CH] = LOCK_OTHER;
 	t->fake.stale = CH_BIT;
 	t->fake.srules[0] =
-	    (struct sip_rule){LANTXN_SET_COMPLETE, 1, BMC_BUSY, LANTXN_CC_SET_IN_PROGRESS, false};
+	    (struct sip_rule){LANTXN_SET_COMPLETE, 1, BMC_BUSY, LANTXN_CC_SET_IN_PROGRESS, false, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_BUSY);
 	assert_string_equal(t->fake.log, "conn sip1 conn sip0 sip1");
 	assert_int_equal(t->fake.nwritten, 0);
@@ -528,7 +538,7 @@ static void test_lock_reply_lost_lock_released(void **ctx)
 {
 	struct t *t = *ctx;
 
-	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_UNREACHABLE, 0, true};
+	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_UNREACHABLE, 0, true, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_UNREACHABLE);
 	assert_string_equal(t->fake.log, "conn sip1 conn sip0");
 	assert_int_equal(t->fake.lock[CH], LOCK_FREE);
@@ -536,11 +546,73 @@ static void test_lock_reply_lost_lock_released(void **ctx)
 	assert_int_equal(t->fake.nwritten, 0);
 }
 
+/*
+ * The first lock request's reply was lost; the BMC answered the
+ * retransmission "set in progress" (0x81) or "not now" (0xD5) because the
+ * first one took the lock: the lock is ours and is released before giving up.
+ */
+static void check_lock_refused_after_retransmission(struct t *t, uint8_t cc)
+{
+	t->fake.srules[0] =
+	    (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_BUSY, cc, true, true};
+	assert_int_equal(apply(t, IP_MASK), BMC_BUSY);
+	assert_string_equal(t->fake.log, "conn sip1 conn sip0");
+	assert_int_equal(t->fake.lock[CH], LOCK_FREE);
+	assert_int_equal(t->fake.stale, 0);
+	assert_int_equal(t->fake.nwritten, 0);
+	/* The next change goes through. */
+	memset(t->fake.log, 0, sizeof(t->fake.log));
+	assert_int_equal(apply(t, IP_MASK), BMC_OK);
+	assert_string_equal(t->fake.log, "conn sip1 w(ip) w(mask) sip2 sip0 r(ip+mask)");
+}
+
+static void test_lock_refused_after_retransmission_0x81(void **ctx)
+{
+	check_lock_refused_after_retransmission(*ctx, LANTXN_CC_SET_IN_PROGRESS);
+}
+
+static void test_lock_refused_after_retransmission_0xd5(void **ctx)
+{
+	check_lock_refused_after_retransmission(*ctx, LANTXN_CC_NOT_NOW);
+}
+
+/* ... and when Set Complete is refused, the lock stays ours to clear at the next change. */
+static void test_lock_refused_after_retransmission_kept_stale(void **ctx)
+{
+	struct t *t = *ctx;
+
+	t->fake.srules[0] = (struct sip_rule){
+	    LANTXN_SET_IN_PROGRESS, 1, BMC_BUSY, LANTXN_CC_SET_IN_PROGRESS, true, true};
+	t->fake.srules[1] =
+	    (struct sip_rule){LANTXN_SET_COMPLETE, 1, BMC_BUSY, 0xC0, false, false};
+	assert_int_equal(apply(t, IP_MASK), BMC_BUSY);
+	assert_int_equal(t->fake.lock[CH], LOCK_OURS);
+	assert_int_equal(t->fake.stale, CH_BIT);
+	memset(t->fake.log, 0, sizeof(t->fake.log));
+	assert_int_equal(apply(t, IP_MASK), BMC_OK);
+	assert_string_equal(t->fake.log,
+			    "conn sip1 conn sip0 sip1 w(ip) w(mask) sip2 sip0 r(ip+mask)");
+	assert_int_equal(t->fake.stale, 0);
+	assert_int_equal(t->fake.lock[CH], LOCK_FREE);
+}
+
+/* Without a retransmission, 0x81 is another writer's lock: left alone. */
+static void test_lock_refused_without_retransmission_left_alone(void **ctx)
+{
+	struct t *t = *ctx;
+
+	t->fake.lock[CH] = LOCK_OTHER;
+	assert_int_equal(apply(t, IP_MASK), BMC_BUSY);
+	assert_string_equal(t->fake.log, "conn sip1");
+	assert_int_equal(t->fake.lock[CH], LOCK_OTHER);
+	assert_int_equal(t->fake.stale, 0);
+}
+
 static void test_lock_reply_lost_and_no_reconnect_marks_stale(void **ctx)
 {
 	struct t *t = *ctx;
 
-	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_UNREACHABLE, 0, true};
+	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_UNREACHABLE, 0, true, false};
 	t->fake.reconnect_fail = 1u << 1;
 	assert_int_equal(apply(t, IP_MASK), BMC_UNREACHABLE);
 	assert_string_equal(t->fake.log, "conn sip1 conn");
@@ -783,7 +855,7 @@ static void test_commit_write_lost_rolled_back(void **ctx)
 {
 	struct t *t = *ctx;
 
-	t->fake.srules[0] = (struct sip_rule){LANTXN_COMMIT_WRITE, 1, BMC_UNREACHABLE, 0, false};
+	t->fake.srules[0] = (struct sip_rule){LANTXN_COMMIT_WRITE, 1, BMC_UNREACHABLE, 0, false, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_UNREACHABLE);
 	assert_string_equal(t->fake.log, "conn sip1 w(ip) w(mask) sip2 conn sip0 conn r(ip+mask)");
 	assert_bmc_holds(t, &t->from);
@@ -796,7 +868,7 @@ static void test_commit_write_applied_reply_lost_rolled_back(void **ctx)
 {
 	struct t *t = *ctx;
 
-	t->fake.srules[0] = (struct sip_rule){LANTXN_COMMIT_WRITE, 1, BMC_UNREACHABLE, 0, true};
+	t->fake.srules[0] = (struct sip_rule){LANTXN_COMMIT_WRITE, 1, BMC_UNREACHABLE, 0, true, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_UNREACHABLE);
 	assert_string_equal(t->fake.log, "conn sip1 w(ip) w(mask) sip2 conn sip0 conn r(ip+mask) "
 					 "sip1 w(ip) w(mask) sip2 sip0 conn r(ip+mask)");
@@ -1006,6 +1078,10 @@ int main(void)
 	    T(test_stale_lock_of_ours_taken_back),
 	    T(test_stale_lock_that_will_not_go),
 	    T(test_lock_reply_lost_lock_released),
+	    T(test_lock_refused_after_retransmission_0x81),
+	    T(test_lock_refused_after_retransmission_0xd5),
+	    T(test_lock_refused_after_retransmission_kept_stale),
+	    T(test_lock_refused_without_retransmission_left_alone),
 	    T(test_lock_reply_lost_and_no_reconnect_marks_stale),
 	    T(test_stale_bit_cleared_by_a_clean_change),
 	    T(test_success_leaves_no_error_text),
