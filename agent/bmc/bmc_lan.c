@@ -294,7 +294,8 @@ static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t
 	log_debug("bmc %s: %s", b->cfg->name, what);
 	started = clock_now();
 	rc = ipmi_cmd_set_lan_configuration_parameters_set_in_progress(b->ctx, channel, state, rs);
-	/* libfreeipmi retransmits when no reply came within the interval: a reply this late may answer the copy. */
+	/* libfreeipmi retransmits when no reply came within the interval: a reply this late may
+	 * answer the copy. */
 	b->sip_retried = bmc_retransmission_ms(b) > 0 &&
 			 (clock_now() - started) * 1000.0 >= bmc_retransmission_ms(b);
 	st = bmc_cmd_result(b, rc, rs, what, false, cc, err, errlen);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "devid.h"
 #include "log.h"
 
 /* Channels probed for LAN: the range lanconf.h gives (no alias, IPMB or system interface). */
@@ -16,41 +17,26 @@
 
 static enum bmc_status read_info(struct bmc *b, struct bmc_info *info, char *err, size_t errlen)
 {
-	enum bmc_status st = BMC_FAILED;
-	fiid_obj_t rs = NULL;
-	uint64_t manuf = 0, product = 0, major = 0, minor = 0, v_major = 0, v_minor = 0;
-	int rc;
+	uint8_t rq[1] = {IPMI_CMD_GET_DEVICE_ID};
+	uint8_t rs[64];
+	const uint8_t *d = rs + 2; /* after the command and completion code bytes */
+	int n;
 
-	rs = fiid_obj_create(tmpl_cmd_get_device_id_rs);
-	if (!rs) {
-		errtext_set(err, errlen, "Get Device ID: out of memory");
-		goto cleanup;
-	}
 	log_debug("bmc %s: Get Device ID", b->cfg->name);
-	rc = ipmi_cmd_get_device_id(b->ctx, rs);
-	st = bmc_cmd_result(b, rc, rs, "Get Device ID", false, NULL, err, errlen);
-	if (st != BMC_OK)
-		goto cleanup;
-	if (fiid_obj_get(rs, "manufacturer_id.id", &manuf) != 1 ||
-	    fiid_obj_get(rs, "product_id", &product) != 1 ||
-	    fiid_obj_get(rs, "firmware_revision1.major_revision", &major) != 1 ||
-	    fiid_obj_get(rs, "firmware_revision2.minor_revision", &minor) != 1 ||
-	    fiid_obj_get(rs, "ipmi_version_major", &v_major) != 1 ||
-	    fiid_obj_get(rs, "ipmi_version_minor", &v_minor) != 1) {
-		errtext_set(err, errlen, "Get Device ID: malformed reply");
-		st = BMC_FAILED;
-		goto cleanup;
+	n = ipmi_cmd_raw(b->ctx, IPMI_BMC_IPMB_LUN_BMC, IPMI_NET_FN_APP_RQ, rq, sizeof(rq), rs,
+			 sizeof(rs));
+	if (n < 0)
+		return bmc_cmd_result(b, n, NULL, "Get Device ID", false, NULL, err, errlen);
+	if (n >= 2 && rs[1] != IPMI_COMP_CODE_COMMAND_SUCCESS) {
+		errtext_set(err, errlen, "Get Device ID: completion code 0x%02x (%s)", rs[1],
+			    bmc_cc_name(IPMI_CMD_GET_DEVICE_ID, rs[1]));
+		return bmc_status_from_cc(rs[1], false);
 	}
-	info->manufacturer_id = (uint32_t)manuf;
-	info->product_id = (uint16_t)product;
-	/* The minor firmware revision is two BCD digits: 0x05 is "05", so print it in hex. */
-	snprintf(info->firmware, sizeof(info->firmware), "%u.%02x", (unsigned)major,
-		 (unsigned)minor);
-	snprintf(info->ipmi_version, sizeof(info->ipmi_version), "%u.%u", (unsigned)v_major,
-		 (unsigned)v_minor);
-cleanup:
-	fiid_obj_destroy(rs);
-	return st;
+	if (n < 2) {
+		errtext_set(err, errlen, "Get Device ID: malformed reply of %d byte(s)", n);
+		return BMC_FAILED;
+	}
+	return devid_parse(d, (size_t)(n - 2), info, err, errlen);
 }
 
 /*

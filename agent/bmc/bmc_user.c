@@ -111,7 +111,7 @@ static enum bmc_status user_password(struct bmc *b, uint8_t operation, const cha
 				     uint8_t *cc, char *err, size_t errlen)
 {
 	uint8_t size = len > lanconf_password_max(true) ? IPMI_PASSWORD_SIZE_20_BYTES
-							  : IPMI_PASSWORD_SIZE_16_BYTES;
+							: IPMI_PASSWORD_SIZE_16_BYTES;
 	const char *opname = operation == IPMI_PASSWORD_OPERATION_TEST_PASSWORD
 				 ? "Test Password"
 				 : "Set User Password";
@@ -269,13 +269,14 @@ enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, c
 	/* Our own login (or maybe ours) must still work with it. */
 	if (own != OWN_NO && !lanconf_password_fits(len, config_login_ipmi15(b->cfg))) {
 		if (own == OWN_UNKNOWN)
-			errtext_set(err, errlen,
-				    "an IPMI 1.5 session cannot log in with %zu octets, and user %u "
-				    "may be the agent's own",
-				    len, b->cfg->password_user_id);
+			errtext_set(
+			    err, errlen,
+			    "an IPMI 1.5 session cannot log in with %zu octets, and user %u "
+			    "may be the agent's own",
+			    len, b->cfg->password_user_id);
 		else
-			errtext_set(err, errlen, "an IPMI 1.5 session cannot log in with %zu octets",
-				    len);
+			errtext_set(err, errlen,
+				    "an IPMI 1.5 session cannot log in with %zu octets", len);
 		st = BMC_INVALID;
 		goto out;
 	}

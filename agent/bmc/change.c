@@ -145,8 +145,8 @@ static void work_password(const struct change_bmc_ops *ops, struct change_part *
 	if (!p->has_password)
 		return;
 	p->attempted = true;
-	p->status = ops->change_password(p->bmc, p->password, p->password_len, p->err,
-					 sizeof(p->err));
+	p->status =
+	    ops->change_password(p->bmc, p->password, p->password_len, p->err, sizeof(p->err));
 	p->password_applied = p->status == BMC_OK;
 }
 
@@ -260,7 +260,8 @@ static size_t start_wave(struct change_plan *plan, enum change_wave wave)
 			c->wave = wave;
 			c->deadline = wave == CHANGE_WAVE_UNDO ? 0 : plan->deadline;
 		}
-		if (!c || plan->env.submit(plan->env.submit_ctx, p->pos, cmd_run, cmd_done, c) < 0) {
+		if (!c ||
+		    plan->env.submit(plan->env.submit_ctx, p->pos, cmd_run, cmd_done, c) < 0) {
 			free(c);
 			p->attempted = true;
 			p->status = wave == CHANGE_WAVE_UNDO ? BMC_UNDO_FAILED : BMC_FAILED;
@@ -279,8 +280,8 @@ static size_t start_wave(struct change_plan *plan, enum change_wave wave)
  */
 static bool next_wave(struct change_plan *plan)
 {
-	if (plan->wave == CHANGE_WAVE_REVERSIBLE &&
-	    change_plan_failed(plan) == plan->n && start_wave(plan, CHANGE_WAVE_PASSWORD) > 0)
+	if (plan->wave == CHANGE_WAVE_REVERSIBLE && change_plan_failed(plan) == plan->n &&
+	    start_wave(plan, CHANGE_WAVE_PASSWORD) > 0)
 		return true;
 	/* The passwords are no longer needed, and never will be again. */
 	if (plan->phase == CHANGE_PHASE_APPLY)

@@ -69,10 +69,10 @@ struct change_env {
 
 struct change_part {
 	/* Which row: set by change_plan_part. */
-	size_t pos;	  /* the BMC's position: its queue and its state row */
-	struct bmc *bmc;  /* handed to the ops */
-	const char *name; /* the BMC's name, for logs */
-	uint8_t channel;  /* 0: the BMC itself */
+	size_t pos;	     /* the BMC's position: its queue and its state row */
+	struct bmc *bmc;     /* handed to the ops */
+	const char *name;    /* the BMC's name, for logs */
+	uint8_t channel;     /* 0: the BMC itself */
 	struct lanconf from; /* the channel as published */
 
 	/* The request, filled in by the caller before change_part_settle. */
@@ -85,8 +85,8 @@ struct change_part {
 	bool force;
 
 	/* Derived once by change_part_settle. */
-	struct lanconf to;		   /* the merged row (channel parts) */
-	bool has_identify;		   /* the light is told something */
+	struct lanconf to;		  /* the merged row (channel parts) */
+	bool has_identify;		  /* the light is told something */
 	struct lanconf_identify identify; /* ... namely this */
 
 	/* The outcome: written by the worker, read when the phase has ended. */

@@ -1221,8 +1221,8 @@ static bool config_str_equal(const char *a, const char *b)
 bool config_bmc_equal(const struct config_bmc *a, const struct config_bmc *b)
 {
 	return config_str_equal(a->name, b->name) && a->index == b->index &&
-	       a->driver == b->driver && config_str_equal(a->host, b->host) &&
-	       a->port == b->port && config_str_equal(a->username, b->username) &&
+	       a->driver == b->driver && config_str_equal(a->host, b->host) && a->port == b->port &&
+	       config_str_equal(a->username, b->username) &&
 	       config_str_equal(a->password, b->password) && a->privilege == b->privilege &&
 	       a->cipher_suite == b->cipher_suite && a->workaround_flags == b->workaround_flags &&
 	       a->agent_workarounds == b->agent_workarounds && a->timeout_ms == b->timeout_ms &&

@@ -86,7 +86,8 @@ void config_free(struct config *cfg);
 
 const char *config_driver_name(enum config_driver d);
 
-/* The BMC's login is IPMI 1.5 (driver lan): its passwords are the short form (lanconf_password_max). */
+/* The BMC's login is IPMI 1.5 (driver lan): its passwords are the short form
+ * (lanconf_password_max). */
 bool config_login_ipmi15(const struct config_bmc *b);
 
 /* True when two BMC entries ask for exactly the same BMC (a reload keeps it as it is). */

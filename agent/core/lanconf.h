@@ -130,7 +130,8 @@ enum lanconf_verdict lanconf_check_netmask(const uint8_t m[4]);
 enum lanconf_verdict lanconf_check_host_address(const uint8_t a[4]);
 /* Like a host address, but 0.0.0.0 is allowed and means "no gateway". */
 enum lanconf_verdict lanconf_check_gateway(const uint8_t a[4]);
-/* WRONG_LENGTH unless lanconf_password_fits(len, false); WRONG_VALUE for a policy or charset breach. */
+/* WRONG_LENGTH unless lanconf_password_fits(len, false); WRONG_VALUE for a policy or charset
+ * breach. */
 enum lanconf_verdict lanconf_check_password(const struct lanconf_password_policy *p, const char *pw,
 					    size_t len);
 

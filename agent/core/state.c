@@ -8,7 +8,6 @@
 #include "clock.h"
 #include "log.h"
 
-
 static int state_cmp_index(const void *a, const void *b)
 {
 	const struct state_bmc *x = a, *y = b;

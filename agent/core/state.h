@@ -111,5 +111,4 @@ void state_set_identify(struct state_bmc *b, unsigned seconds, bool force, doubl
 /* Seconds since the last good read, or UINT32_MAX if there never was one. */
 uint32_t state_refresh_age(const struct state_bmc *b, double now);
 
-
 #endif

@@ -224,8 +224,7 @@ static void put_dhcp(const struct mib_column *col, struct change_part *p,
 		     const netsnmp_variable_list *vb)
 {
 	p->chg.fields |= col->field;
-	p->chg.to.ip_source =
-	    vb_integer(vb) == MIB_TV_TRUE ? LANCONF_SRC_DHCP : LANCONF_SRC_STATIC;
+	p->chg.to.ip_source = vb_integer(vb) == MIB_TV_TRUE ? LANCONF_SRC_DHCP : LANCONF_SRC_STATIC;
 }
 
 static void put_ipv4(const struct mib_column *col, struct change_part *p,
@@ -274,16 +273,26 @@ static void put_identify_force(const struct mib_column *col, struct change_part 
 
 /* ----------------------------------------------------------------- table -- */
 
-#define RO(g, a, n, t, getter) {.group = (g), .arc = (a), .name = (n), .type = (t), .get = (getter)}
+#define RO(g, a, n, t, getter)                                                                     \
+	{                                                                                          \
+		.group = (g), .arc = (a), .name = (n), .type = (t), .get = (getter)                \
+	}
 #define BMC_RO(a, n, t) RO(MIB_G_BMC, a, n, t, get_bmc)
-#define CH_RO(a, n, t, f) {.group = MIB_G_CHANNEL, .arc = (a), .name = (n), .type = (t), \
-			   .field = (f), .get = get_channel}
-#define CH_RW(a, n, t, f, chk, putter, ...)                                                    \
-	{.group = MIB_G_CHANNEL, .arc = (a), .name = (n), .type = (t), .writable = true,    \
-	 .field = (f), .get = get_channel, .check = (chk), .put = (putter), __VA_ARGS__}
-#define BMC_RW(a, n, t, chk, putter, ...)                                                      \
-	{.group = MIB_G_BMC, .arc = (a), .name = (n), .type = (t), .writable = true,        \
-	 .get = get_bmc, .check = (chk), .put = (putter), __VA_ARGS__}
+#define CH_RO(a, n, t, f)                                                                          \
+	{                                                                                          \
+		.group = MIB_G_CHANNEL, .arc = (a), .name = (n), .type = (t), .field = (f),        \
+		.get = get_channel                                                                 \
+	}
+#define CH_RW(a, n, t, f, chk, putter, ...)                                                        \
+	{                                                                                          \
+		.group = MIB_G_CHANNEL, .arc = (a), .name = (n), .type = (t), .writable = true,    \
+		.field = (f), .get = get_channel, .check = (chk), .put = (putter), __VA_ARGS__     \
+	}
+#define BMC_RW(a, n, t, chk, putter, ...)                                                          \
+	{                                                                                          \
+		.group = MIB_G_BMC, .arc = (a), .name = (n), .type = (t), .writable = true,        \
+		.get = get_bmc, .check = (chk), .put = (putter), __VA_ARGS__                       \
+	}
 
 static const struct mib_column mib_bmc_columns[] = {
     BMC_RO(IPMI_MIB_BMC_NAME, "ipmiBmcName", ASN_OCTET_STR),
@@ -294,8 +303,7 @@ static const struct mib_column mib_bmc_columns[] = {
     BMC_RO(IPMI_MIB_BMC_LAST_REFRESH, "ipmiBmcLastRefresh", ASN_UNSIGNED),
     BMC_RO(IPMI_MIB_BMC_LAST_ERROR, "ipmiBmcLastError", ASN_OCTET_STR),
     BMC_RO(IPMI_MIB_BMC_PASSWORD_USER_ID, "ipmiBmcPasswordUserId", ASN_INTEGER),
-    BMC_RW(IPMI_MIB_BMC_PASSWORD, "ipmiBmcPassword", ASN_OCTET_STR, check_password,
-	   put_password),
+    BMC_RW(IPMI_MIB_BMC_PASSWORD, "ipmiBmcPassword", ASN_OCTET_STR, check_password, put_password),
     BMC_RW(IPMI_MIB_BMC_IDENTIFY, "ipmiBmcIdentify", ASN_INTEGER, check_int, put_identify,
 	   .int_rule = lanconf_check_identify),
     BMC_RW(IPMI_MIB_BMC_IDENTIFY_FORCE, "ipmiBmcIdentifyForce", ASN_INTEGER, check_truth,
@@ -310,12 +318,12 @@ static const struct mib_column mib_channel_columns[] = {
     CH_RO(IPMI_MIB_CH_MAC_ADDRESS, "ipmiChannelMacAddress", ASN_OCTET_STR, LANCONF_F_MAC),
     CH_RW(IPMI_MIB_CH_DHCP, "ipmiChannelDhcp", ASN_INTEGER, LANCONF_F_SOURCE, check_truth,
 	  put_dhcp),
-    CH_RW(IPMI_MIB_CH_IP_ADDRESS, "ipmiChannelIpAddress", ASN_IPADDRESS, LANCONF_F_IP,
-	  check_ipv4, put_ipv4, .ipv4_rule = lanconf_check_host_address),
-    CH_RW(IPMI_MIB_CH_NETMASK, "ipmiChannelNetmask", ASN_IPADDRESS, LANCONF_F_NETMASK,
-	  check_ipv4, put_ipv4, .ipv4_rule = lanconf_check_netmask),
-    CH_RW(IPMI_MIB_CH_GATEWAY, "ipmiChannelGateway", ASN_IPADDRESS, LANCONF_F_GATEWAY,
-	  check_ipv4, put_ipv4, .ipv4_rule = lanconf_check_gateway),
+    CH_RW(IPMI_MIB_CH_IP_ADDRESS, "ipmiChannelIpAddress", ASN_IPADDRESS, LANCONF_F_IP, check_ipv4,
+	  put_ipv4, .ipv4_rule = lanconf_check_host_address),
+    CH_RW(IPMI_MIB_CH_NETMASK, "ipmiChannelNetmask", ASN_IPADDRESS, LANCONF_F_NETMASK, check_ipv4,
+	  put_ipv4, .ipv4_rule = lanconf_check_netmask),
+    CH_RW(IPMI_MIB_CH_GATEWAY, "ipmiChannelGateway", ASN_IPADDRESS, LANCONF_F_GATEWAY, check_ipv4,
+	  put_ipv4, .ipv4_rule = lanconf_check_gateway),
     CH_RW(IPMI_MIB_CH_VLAN_ID, "ipmiChannelVlanId", ASN_INTEGER, LANCONF_F_VLAN_ID, check_int,
 	  put_vlan, .int_rule = lanconf_check_vlan_id),
     CH_RW(IPMI_MIB_CH_VLAN_PRIORITY, "ipmiChannelVlanPriority", ASN_INTEGER,

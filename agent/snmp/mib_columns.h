@@ -33,10 +33,10 @@ enum mib_group {
 /* One instance of an object of the module. */
 struct mib_instance {
 	enum mib_group group;
-	unsigned column;	 /* or the scalar's arc */
+	unsigned column;	      /* or the scalar's arc */
 	const struct state_bmc *b;    /* the row's BMC (tables) */
 	const struct bmc_channel *ch; /* the row's channel (channel table) */
-	long bmc_index, channel; /* the index as given, also when no such row exists */
+	long bmc_index, channel;      /* the index as given, also when no such row exists */
 };
 
 struct mib_column {

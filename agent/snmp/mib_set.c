@@ -54,12 +54,12 @@ struct mib_txn {
 	struct mib_context *ctx;
 	int refs;
 	struct change_plan *plan;
-	netsnmp_request_info **first_req; /* per plan part: where its errors are reported */
-	netsnmp_delegated_cache *cache;	  /* while BMC work runs for a request */
+	netsnmp_request_info **first_req;	  /* per plan part: where its errors are reported */
+	netsnmp_delegated_cache *cache;		  /* while BMC work runs for a request */
 	netsnmp_agent_request_info *sync_reqinfo; /* a phase answered without delegation */
 	enum mib_phase phase;
-	int result;	/* SNMP error status of the phase */
-	size_t failed;	/* the part it failed on */
+	int result;    /* SNMP error status of the phase */
+	size_t failed; /* the part it failed on */
 	double action_started;
 	unsigned epoch; /* ctx->agentx_epoch when ACTION began */
 	bool awaiting;	/* in the awaiting list */
@@ -130,8 +130,7 @@ static int mib_set_reserve1(struct mib_context *ctx, netsnmp_agent_request_info 
 
 static void mib_phase_done(struct change_plan *plan, void *arg);
 
-static int mib_fleet_submit(void *ctx, size_t pos, fleet_run_fn run, fleet_done_fn done,
-			    void *arg)
+static int mib_fleet_submit(void *ctx, size_t pos, fleet_run_fn run, fleet_done_fn done, void *arg)
 {
 	return fleet_submit(ctx, pos, run, done, arg);
 }
@@ -415,8 +414,8 @@ static void mib_phase_finished(struct mib_txn *txn)
 	case MIB_PHASE_UNDO:
 		mib_publish_readbacks(txn);
 		mib_hold(txn, false);
-		txn->result = bad < change_plan_count(txn->plan) ? SNMP_ERR_UNDOFAILED
-								 : SNMP_ERR_NOERROR;
+		txn->result =
+		    bad < change_plan_count(txn->plan) ? SNMP_ERR_UNDOFAILED : SNMP_ERR_NOERROR;
 		txn->failed = bad;
 		mib_answer(txn);
 		return;

@@ -58,8 +58,7 @@ static void notify_send(netsnmp_variable_list *vars, const char *what, const cha
 static void notify_bmc_lost(const struct state_bmc *b, void *arg)
 {
 	netsnmp_variable_list *vars = notify_start(IPMI_MIB_NOTIF_CONNECTION_LOST, b);
-	struct mib_instance error = {
-	    .group = MIB_G_BMC, .column = IPMI_MIB_BMC_LAST_ERROR, .b = b};
+	struct mib_instance error = {.group = MIB_G_BMC, .column = IPMI_MIB_BMC_LAST_ERROR, .b = b};
 
 	(void)arg;
 	notify_add(&vars, &error);

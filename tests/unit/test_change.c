@@ -28,15 +28,15 @@
 
 /* A fake BMC: what each call answers. */
 struct fake_bmc {
-	char name; /* 'A', 'B', ... */
-	unsigned lan_fail_channel;    /* apply_lan of this channel fails (0: none) */
-	enum bmc_status lan_fail;     /* ... with this status */
-	enum bmc_status back_status;  /* apply_lan that puts a channel back */
-	enum bmc_status pw_status;    /* change_password */
-	enum bmc_status unpw_status;  /* undo_password */
-	enum bmc_status id_status;    /* identify (on) */
-	double deadline;	      /* last set_deadline other than 0 */
-	bool deadline_cleared;	      /* set_deadline(0) after the work */
+	char name;		     /* 'A', 'B', ... */
+	unsigned lan_fail_channel;   /* apply_lan of this channel fails (0: none) */
+	enum bmc_status lan_fail;    /* ... with this status */
+	enum bmc_status back_status; /* apply_lan that puts a channel back */
+	enum bmc_status pw_status;   /* change_password */
+	enum bmc_status unpw_status; /* undo_password */
+	enum bmc_status id_status;   /* identify (on) */
+	double deadline;	     /* last set_deadline other than 0 */
+	bool deadline_cleared;	     /* set_deadline(0) after the work */
 	char password_seen[LANCONF_PASSWORD_MAX + 1];
 };
 
@@ -190,8 +190,7 @@ static int setup(void **state)
 
 static struct change_plan *new_plan(void)
 {
-	struct change_env env = {
-	    .submit = fake_submit, .bmc = &fake_ops, .done = plan_done};
+	struct change_env env = {.submit = fake_submit, .bmc = &fake_ops, .done = plan_done};
 	struct change_plan *plan = change_plan_new(8, &env);
 
 	assert_non_null(plan);

@@ -524,8 +524,8 @@ static void test_stale_lock_that_will_not_go(void **ctx)
 
 	t->fake.lock[CH] = LOCK_OTHER;
 	t->fake.stale = CH_BIT;
-	t->fake.srules[0] =
-	    (struct sip_rule){LANTXN_SET_COMPLETE, 1, BMC_BUSY, LANTXN_CC_SET_IN_PROGRESS, false, false};
+	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_COMPLETE,	 1,	BMC_BUSY,
+					      LANTXN_CC_SET_IN_PROGRESS, false, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_BUSY);
 	assert_string_equal(t->fake.log, "conn sip1 conn sip0 sip1");
 	assert_int_equal(t->fake.nwritten, 0);
@@ -538,7 +538,8 @@ static void test_lock_reply_lost_lock_released(void **ctx)
 {
 	struct t *t = *ctx;
 
-	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_UNREACHABLE, 0, true, false};
+	t->fake.srules[0] =
+	    (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_UNREACHABLE, 0, true, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_UNREACHABLE);
 	assert_string_equal(t->fake.log, "conn sip1 conn sip0");
 	assert_int_equal(t->fake.lock[CH], LOCK_FREE);
@@ -553,8 +554,7 @@ static void test_lock_reply_lost_lock_released(void **ctx)
  */
 static void check_lock_refused_after_retransmission(struct t *t, uint8_t cc)
 {
-	t->fake.srules[0] =
-	    (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_BUSY, cc, true, true};
+	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_BUSY, cc, true, true};
 	assert_int_equal(apply(t, IP_MASK), BMC_BUSY);
 	assert_string_equal(t->fake.log, "conn sip1 conn sip0");
 	assert_int_equal(t->fake.lock[CH], LOCK_FREE);
@@ -581,10 +581,9 @@ static void test_lock_refused_after_retransmission_kept_stale(void **ctx)
 {
 	struct t *t = *ctx;
 
-	t->fake.srules[0] = (struct sip_rule){
-	    LANTXN_SET_IN_PROGRESS, 1, BMC_BUSY, LANTXN_CC_SET_IN_PROGRESS, true, true};
-	t->fake.srules[1] =
-	    (struct sip_rule){LANTXN_SET_COMPLETE, 1, BMC_BUSY, 0xC0, false, false};
+	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_IN_PROGRESS,	 1,    BMC_BUSY,
+					      LANTXN_CC_SET_IN_PROGRESS, true, true};
+	t->fake.srules[1] = (struct sip_rule){LANTXN_SET_COMPLETE, 1, BMC_BUSY, 0xC0, false, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_BUSY);
 	assert_int_equal(t->fake.lock[CH], LOCK_OURS);
 	assert_int_equal(t->fake.stale, CH_BIT);
@@ -612,7 +611,8 @@ static void test_lock_reply_lost_and_no_reconnect_marks_stale(void **ctx)
 {
 	struct t *t = *ctx;
 
-	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_UNREACHABLE, 0, true, false};
+	t->fake.srules[0] =
+	    (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_UNREACHABLE, 0, true, false};
 	t->fake.reconnect_fail = 1u << 1;
 	assert_int_equal(apply(t, IP_MASK), BMC_UNREACHABLE);
 	assert_string_equal(t->fake.log, "conn sip1 conn");
@@ -855,7 +855,8 @@ static void test_commit_write_lost_rolled_back(void **ctx)
 {
 	struct t *t = *ctx;
 
-	t->fake.srules[0] = (struct sip_rule){LANTXN_COMMIT_WRITE, 1, BMC_UNREACHABLE, 0, false, false};
+	t->fake.srules[0] =
+	    (struct sip_rule){LANTXN_COMMIT_WRITE, 1, BMC_UNREACHABLE, 0, false, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_UNREACHABLE);
 	assert_string_equal(t->fake.log, "conn sip1 w(ip) w(mask) sip2 conn sip0 conn r(ip+mask)");
 	assert_bmc_holds(t, &t->from);
@@ -868,7 +869,8 @@ static void test_commit_write_applied_reply_lost_rolled_back(void **ctx)
 {
 	struct t *t = *ctx;
 
-	t->fake.srules[0] = (struct sip_rule){LANTXN_COMMIT_WRITE, 1, BMC_UNREACHABLE, 0, true, false};
+	t->fake.srules[0] =
+	    (struct sip_rule){LANTXN_COMMIT_WRITE, 1, BMC_UNREACHABLE, 0, true, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_UNREACHABLE);
 	assert_string_equal(t->fake.log, "conn sip1 w(ip) w(mask) sip2 conn sip0 conn r(ip+mask) "
 					 "sip1 w(ip) w(mask) sip2 sip0 conn r(ip+mask)");

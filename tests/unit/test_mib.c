@@ -61,10 +61,15 @@ static int setup(void **state)
 	(void)state;
 	memset(&f, 0, sizeof(f));
 	/* File order is not index order: beta (7) comes first in the file. */
-	f.bmcs[0] = (struct config_bmc){.name = "beta", .index = 7, .driver = CONFIG_DRIVER_LAN,
-					.password_user_id = 2, .password_policy = policy};
-	f.bmcs[1] = (struct config_bmc){.name = "alpha", .index = 3,
-					.driver = CONFIG_DRIVER_LANPLUS, .password_user_id = 3,
+	f.bmcs[0] = (struct config_bmc){.name = "beta",
+					.index = 7,
+					.driver = CONFIG_DRIVER_LAN,
+					.password_user_id = 2,
+					.password_policy = policy};
+	f.bmcs[1] = (struct config_bmc){.name = "alpha",
+					.index = 3,
+					.driver = CONFIG_DRIVER_LANPLUS,
+					.password_user_id = 3,
 					.password_policy = policy};
 	f.cfg.nbmcs = 2;
 	f.cfg.bmcs = f.bmcs;
@@ -280,8 +285,7 @@ static const struct verdict verdicts[] = {
     {"address", 2, IPMI_MIB_CH_IP_ADDRESS, 3, 1, A, "10.0.0.9", SNMP_ERR_NOERROR},
     {"address 0.0.0.0", 2, IPMI_MIB_CH_IP_ADDRESS, 3, 1, A, "0.0.0.0", SNMP_ERR_WRONGVALUE},
     {"address of 3 octets", 2, IPMI_MIB_CH_IP_ADDRESS, 3, 1, S, "abc", SNMP_ERR_WRONGTYPE},
-    {"netmask with a hole", 2, IPMI_MIB_CH_NETMASK, 3, 1, A, "255.0.255.0",
-     SNMP_ERR_WRONGVALUE},
+    {"netmask with a hole", 2, IPMI_MIB_CH_NETMASK, 3, 1, A, "255.0.255.0", SNMP_ERR_WRONGVALUE},
     {"no gateway", 2, IPMI_MIB_CH_GATEWAY, 3, 1, A, "0.0.0.0", SNMP_ERR_NOERROR},
     {"dhcp 3", 2, IPMI_MIB_CH_DHCP, 3, 1, I, "3", SNMP_ERR_WRONGVALUE},
     {"dhcp true", 2, IPMI_MIB_CH_DHCP, 3, 1, I, "1", SNMP_ERR_NOERROR},
@@ -298,8 +302,8 @@ static const struct verdict verdicts[] = {
      SNMP_ERR_NOERROR},
     {"17 octets for our own IPMI 1.5 login", 1, IPMI_MIB_BMC_PASSWORD, 7, -1, S,
      "abcdefghij0123456", SNMP_ERR_WRONGVALUE},
-    {"16 octets for our own IPMI 1.5 login", 1, IPMI_MIB_BMC_PASSWORD, 7, -1, S,
-     "abcdefghij012345", SNMP_ERR_NOERROR},
+    {"16 octets for our own IPMI 1.5 login", 1, IPMI_MIB_BMC_PASSWORD, 7, -1, S, "abcdefghij012345",
+     SNMP_ERR_NOERROR},
     {"identify 255", 1, IPMI_MIB_BMC_IDENTIFY, 3, -1, I, "255", SNMP_ERR_NOERROR},
     {"identify 256", 1, IPMI_MIB_BMC_IDENTIFY, 3, -1, I, "256", SNMP_ERR_WRONGVALUE},
     {"identify force", 1, IPMI_MIB_BMC_IDENTIFY_FORCE, 7, -1, I, "1", SNMP_ERR_NOERROR},
@@ -326,8 +330,8 @@ static int reserve1(const struct verdict *v)
 	if (v->channel >= 0)
 		name[len++] = (oid)v->channel;
 	if (v->type == ASN_IPADDRESS) {
-		assert_int_equal(sscanf(v->value, "%hhu.%hhu.%hhu.%hhu", &a[0], &a[1], &a[2], &a[3]),
-				 4);
+		assert_int_equal(
+		    sscanf(v->value, "%hhu.%hhu.%hhu.%hhu", &a[0], &a[1], &a[2], &a[3]), 4);
 		snmp_varlist_add_variable(&vars, name, len, v->type, a, 4);
 	} else if (v->type == ASN_INTEGER) {
 		i = strtol(v->value, NULL, 10);
