@@ -1,8 +1,9 @@
 #!/bin/bash
-# Lint the generated man pages as lintian does: man/groff must print no
-# warning, lexgrog must find a whatis entry, no @PLACEHOLDER@ may be left,
-# and every key of the configuration must have its entry in
-# ipmi-agentx.yaml(5).
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Lint the generated man pages as lintian does, and as mandoc does: man/groff
+# must print no warning, `mandoc -Tlint` no message at all (style included),
+# lexgrog must find a whatis entry, no @PLACEHOLDER@ may be left, and every
+# key of the configuration must have its entry in ipmi-agentx.yaml(5).
 #
 # Usage: check-man.sh CONFIG.yaml MANDIR PAGE...
 #   $PYTHON3 and $GEN_MAN (man/gen-man.py) are set by CTest.
@@ -28,6 +29,14 @@ for page in "$@"; do
 		printf '%s\n' "$warnings" | sed 's/^/    /'
 	else
 		echo "PASS: $page: man --warnings clean"
+	fi
+	if ! command -v mandoc >/dev/null 2>&1; then
+		fail "mandoc not installed (Debian's mandoc; scripts/install-deps.sh installs it)"
+	elif lint=$(mandoc -Tlint "$file" 2>&1) && [ -z "$lint" ]; then
+		echo "PASS: $page: mandoc -Tlint clean"
+	else
+		fail "$page: mandoc -Tlint:"
+		printf '%s\n' "$lint" | sed 's/^/    /'
 	fi
 	if lexgrog "$file" >/dev/null 2>&1; then
 		echo "PASS: $page: lexgrog finds the whatis entry"

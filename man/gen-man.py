@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Generate the man pages from their templates, the key reference of
 ipmi-agentx.yaml(5) from the commented example configuration.
 
@@ -31,6 +32,13 @@ How the commented YAML is read:
     they are (tables); deeper `- ` lines are bullets.
   - A description that says "Default:" (or an inline "default:") states the
     default itself; the value shown is then only an example.
+  - An inline comment that starts with "(default)" marks the value of a
+    commented-out key as the default all the same (a remote BMC's port,
+    which the live in-band entry cannot show).
+  - An inline comment that starts with "(instead of KEY)" marks an
+    alternative to KEY: documented, but left out of the EXAMPLE, which must
+    be a configuration the agent accepts.
+  - An SPDX-License-Identifier comment line is not documentation.
 """
 
 import argparse
@@ -41,6 +49,9 @@ from dataclasses import dataclass, field
 KEY_RE = re.compile(r"^(?P<indent> *)(?P<dash>- +)?(?P<key>[a-z][a-z0-9_]*):(?:[ \t]+(?P<rest>.*))?$")
 COMMENT_RE = re.compile(r"^(?P<indent> *)#(?P<body>.*)$")
 SCALAR_ITEM_RE = re.compile(r"^(?P<indent> *)- +(?P<rest>.*)$")
+DEFAULT_MARK = "(default)"
+INSTEAD_RE = re.compile(r"^\(instead of [a-z_]+\)")
+SPDX_RE = re.compile(r"^\s*#\s*SPDX-License-Identifier:")
 
 
 @dataclass
@@ -141,8 +152,17 @@ class Parser:
         k.live = k.live or live
         container = value == ""
         k.container = k.container or container
+        is_default = live
+        if note.startswith(DEFAULT_MARK):
+            note = note[len(DEFAULT_MARK):].strip()
+            is_default = True
+        instead = INSTEAD_RE.match(note)
+        alternative = instead is not None
+        if instead:
+            rest = note[instead.end():].strip()
+            note = instead.group(0)[1:-1].capitalize() + (f": {rest}" if rest else ".")
         if not container:
-            (k.defaults if live else k.examples).append(value)
+            (k.defaults if is_default else k.examples).append(value)
         if note and note not in k.notes:
             k.notes.append(note)
         block = self.take_pending()
@@ -150,8 +170,9 @@ class Parser:
             k.blocks.append(block)
         self.stack.append((col, path, False))
         self.last_key = (col, path, container)
-        self.example.append(" " * indent + dash + m.group("key") + ":" +
-                            (" " + value if value else ""))
+        if not alternative:
+            self.example.append(" " * indent + dash + m.group("key") + ":" +
+                                (" " + value if value else ""))
 
     def add_scalar_item(self, m):
         """`- value` under a key: one element of the key's sequence value."""
@@ -166,6 +187,8 @@ class Parser:
 
     def feed(self, line):
         line = line.rstrip("\n").rstrip()
+        if SPDX_RE.match(line):
+            return
         if self.in_header:
             if line.startswith("#"):
                 self.rules.append(uncomment("", line[1:]))
@@ -228,6 +251,8 @@ def render_block(lines, para=".IP"):
     texts = [ln for ln in lines if ln.strip()]
     if not texts:
         return []
+    while not lines[0].strip():
+        lines = lines[1:]
     base = min(len(ln) - len(ln.lstrip()) for ln in texts)
     out = []
     mode = "para"  # para | bullet | pre

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Quick start: installs dependencies, builds, then runs the whole thing on this
 # machine with nothing but loopback ports — a simulated BMC (ipmi_sim, two LAN
 # channels), a private snmpd as AgentX master, and ipmi-agentx — and prints the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs everything ipmi-agentx needs to build, run its demo and run its tests
 # on Debian 12. Needs root (or sudo). Idempotent.
 set -euo pipefail
@@ -10,9 +11,11 @@ packages=(
     openipmi ipmitool
     libcmocka-dev python3 python3-pytest smitools
     python3-pysnmp4   # bench/fleet.py: an in-process SNMP client
+    python3-pyghmi    # tests/sim/pyghmi_bmc.py: a second, independent simulated BMC (RMCP+)
     clang libclang-rt-14-dev
     procps iproute2
-    dpkg-dev lintian systemd man-db groff-base binutils  # package: cpack DEB (dpkg-shlibdeps), lintian, systemd-analyze, man --warnings, readelf
+    dpkg-dev lintian systemd man-db groff-base binutils  # package: cpack DEB (dpkg-shlibdeps), lintian, systemd-analyze and systemd.pc, man --warnings, readelf and objcopy (-dbgsym)
+    mandoc util-linux  # man pages: mandoc -Tlint; package tests: unshare/nsenter/setpriv (a private mount namespace)
     prometheus-snmp-exporter prometheus python3-yaml  # dashboards/: snmp_exporter + generator, promtool
 )
 # The standard SMIv2 MIBs are fetched from npm at build time (Debian main has none).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The whole test suite: installs dependencies, builds, runs every test
 # (unit, MIB lint, integration against real snmpd + ipmi_sim) with ctest.
 # Set IPMI_AGENTX_SANITIZE=1 to build and run everything under ASan+UBSan.

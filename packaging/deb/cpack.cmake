@@ -1,14 +1,39 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The Debian package, built by CPack's DEB generator:
 #   cmake -S . -B b -DCMAKE_INSTALL_PREFIX=/usr -DBUILD_TESTING=OFF
-#   cmake --build b --target package      # -> b/ipmi-agentx_VERSION_ARCH.deb
-# Depends come from dpkg-shlibdeps (dpkg-dev); the configuration is a
-# conffile; the maintainer scripts enable the unit the Debian way
-# (deb-systemd-helper), keep /etc/ipmi-agentx private and remove it on purge.
+#   cmake --build b --target package
+#     -> b/ipmi-agentx_VERSION_ARCH.deb and b/ipmi-agentx-dbgsym_VERSION_ARCH.ddeb
+# Depends come from dpkg-shlibdeps (dpkg-dev); the configuration is a short
+# conffile; the maintainer scripts follow debhelper's (sysusers, systemd)
+# with DPKG_ROOT guards, give /etc/ipmi-agentx to the service's user and
+# remove it on purge. The debug symbols go to a -dbgsym package, as
+# dh_strip makes them: /usr/lib/debug/.build-id/XX/YYYY.debug.
 set(pkgsrc ${CMAKE_SOURCE_DIR}/packaging/deb)
 set(pkgbin ${CMAKE_BINARY_DIR}/packaging/deb)
 
-set(IPMI_AGENTX_MAINTAINER "ipmi-agentx maintainers <maintainers@ipmi-agentx.invalid>"
+# The project has no public address yet: by default the package names its
+# developers at the building host. A site that builds and ships it sets its
+# own (or DEBFULLNAME and DEBEMAIL, which Debian's tools read).
+if(DEFINED ENV{DEBEMAIL} AND DEFINED ENV{DEBFULLNAME})
+  set(default_maintainer "$ENV{DEBFULLNAME} <$ENV{DEBEMAIL}>")
+else()
+  set(default_maintainer "ipmi-agentx developers <ipmi-agentx@localhost>")
+endif()
+set(IPMI_AGENTX_MAINTAINER "${default_maintainer}"
   CACHE STRING "Maintainer field of the Debian package and its changelog")
+# lintian calls a host without a domain bogus (an error): with the default
+# the package says so in its overrides, which a real address makes moot.
+set(IPMI_AGENTX_MAINTAINER_OVERRIDES "")
+if(IPMI_AGENTX_MAINTAINER MATCHES "<([^>]*@localhost)>")
+  set(address ${CMAKE_MATCH_1})
+  set(IPMI_AGENTX_MAINTAINER_OVERRIDES "\
+# The default Maintainer: the project has no public address yet, so a package
+# built without -DIPMI_AGENTX_MAINTAINER (or DEBFULLNAME and DEBEMAIL) names
+# its developers at the building host. Not for an archive.
+ipmi-agentx: bogus-mail-host Maintainer ${address}
+ipmi-agentx: bogus-mail-host-in-debian-changelog ${address} *")
+endif()
+configure_file(${pkgsrc}/lintian-overrides.in ${pkgbin}/lintian-overrides @ONLY)
 
 # Files only the package has: Debian's copyright and changelog, lintian's
 # overrides. A component excluded from `cmake --install`.
@@ -20,7 +45,7 @@ add_custom_command(OUTPUT ${pkgbin}/changelog.gz
 add_custom_target(deb-changelog ALL DEPENDS ${pkgbin}/changelog.gz)
 install(FILES ${pkgsrc}/copyright ${pkgbin}/changelog.gz
   DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/ipmi-agentx COMPONENT deb EXCLUDE_FROM_ALL)
-install(FILES ${pkgsrc}/lintian-overrides RENAME ipmi-agentx
+install(FILES ${pkgbin}/lintian-overrides RENAME ipmi-agentx
   DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides COMPONENT deb EXCLUDE_FROM_ALL)
 
 foreach(script conffiles postinst prerm postrm)
@@ -43,10 +68,12 @@ their IPMI LAN channels (DHCP or static IPv4 address, netmask, gateway,
 VLAN). Network management systems read and change the LAN configuration
 of the local BMC (in-band) and of remote BMCs (IPMI 1.5 and 2.0) with
 snmpget and snmpset; each SET is one verified transaction on the BMC.")
-# Depends: the shared libraries (dpkg-shlibdeps), plus /bin/kill (procps)
-# for the unit's ExecReload.
+# Depends: the shared libraries (dpkg-shlibdeps), /bin/kill (procps) for the
+# unit's ExecReload, and systemd-sysusers for the postinst (what
+# dh_installsysusers adds).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "procps")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS
+  "procps, systemd | systemd-standalone-sysusers | systemd-sysusers")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "snmpd")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "snmp, freeipmi-tools")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
@@ -60,7 +87,13 @@ set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
 # this machine.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
-set(CPACK_STRIP_FILES ON)
+# The binary is stripped into ipmi-agentx-dbgsym (Section debug): its
+# .debug file by build ID, for gdb and debuginfod on field core dumps. It
+# needs a build with debug information (RelWithDebInfo, the default), and
+# CPACK_STRIP_FILES off (CPack strips after splitting).
+set(CPACK_STRIP_FILES OFF)
+set(CPACK_DEBIAN_DEBUGINFO_PACKAGE ON)
+set(CPACK_POST_BUILD_SCRIPTS ${pkgsrc}/dbgsym.cmake)
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
   OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 set(CPACK_PROJECT_CONFIG_FILE ${pkgsrc}/cpack-check.cmake)
