@@ -180,8 +180,9 @@ static const struct lan_param *param_of(unsigned field)
  * Read one parameter into the model. A parameter the BMC does not implement
  * (cc 0x80) is not an error: the field reads as zero (many BMCs have no VLAN).
  */
+/* One parameter into *lan; *cc (may be NULL) gets the completion code of a refusal. */
 static enum bmc_status read_param(struct bmc *b, uint8_t channel, const struct lan_param *p,
-				  struct lanconf *lan, char *err, size_t errlen)
+				  struct lanconf *lan, uint8_t *cc_out, char *err, size_t errlen)
 {
 	enum bmc_status st;
 	fiid_obj_t rs;
@@ -208,8 +209,21 @@ static enum bmc_status read_param(struct bmc *b, uint8_t channel, const struct l
 			  lanconf_field_name(p->field));
 		st = BMC_OK;
 	}
+	if (cc_out)
+		*cc_out = cc;
 	fiid_obj_destroy(rs);
 	return st;
+}
+
+enum bmc_status bmc_lan_probe(struct bmc *b, uint8_t channel, uint8_t *cc, char *err, size_t errlen)
+{
+	struct lanconf one;
+
+	/* The IP address (parameter 3): every LAN channel must have it. */
+	for (size_t i = 0; i < NPARAMS; i++)
+		if (lan_params[i].field == LANCONF_F_IP)
+			return read_param(b, channel, &lan_params[i], &one, cc, err, errlen);
+	return BMC_FAILED;
 }
 
 enum bmc_status bmc_lan_read(struct bmc *b, uint8_t channel, unsigned fields, struct lanconf *lan,
@@ -224,7 +238,7 @@ enum bmc_status bmc_lan_read(struct bmc *b, uint8_t channel, unsigned fields, st
 			continue;
 		/* A parameter the BMC lacks reads as zero, not as what *lan held. */
 		memset(&one, 0, sizeof(one));
-		st = read_param(b, channel, &lan_params[i], &one, err, errlen);
+		st = read_param(b, channel, &lan_params[i], &one, NULL, err, errlen);
 		if (st != BMC_OK)
 			return st;
 		lanconf_copy_fields(lan, &one, lan_params[i].field);

@@ -32,6 +32,8 @@ struct bmc {
 	double last_io;		 /* monotonic seconds at the end of the last call */
 	double deadline;	 /* bmc_set_deadline(); 0 = none */
 	bool channels_known;
+	char discovery_note[BMC_ERROR_MAX]; /* how the channels were found, when not as usual */
+	bool no_channel_logged;		    /* "no LAN channel" was said once */
 	size_t nchannels;
 	uint8_t channels[CONFIG_MAX_CHANNELS];
 	bool session_user_known;
@@ -82,6 +84,13 @@ const char *bmc_cc_name(uint8_t cmd, uint8_t cc);
  * BMC has now.
  */
 void bmc_restore_reconcile(struct bmc *b, struct bmc_channel *channels, size_t n);
+
+/*
+ * bmc_lan.c: does `channel` answer a LAN parameter (its IP address)? BMC_OK
+ * if so; a refusal's completion code in *cc (0 for no reply).
+ */
+enum bmc_status bmc_lan_probe(struct bmc *b, uint8_t channel, uint8_t *cc, char *err,
+			      size_t errlen);
 
 /* bmc_lan.c: read `fields` of a channel into *lan (other fields untouched). */
 enum bmc_status bmc_lan_read(struct bmc *b, uint8_t channel, unsigned fields, struct lanconf *lan,

@@ -39,24 +39,70 @@ static enum bmc_status read_info(struct bmc *b, struct bmc_info *info, char *err
 	return devid_parse(d, (size_t)(n - 2), info, err, errlen);
 }
 
+/* What a channel number turned out to be. */
+enum probe {
+	PROBE_LAN,	  /* an 802.3 LAN channel that answers its LAN parameters */
+	PROBE_NOT_LAN,	  /* no such channel, or another medium */
+	PROBE_NO_COMMAND, /* the BMC will not answer Get Channel Info at all */
+};
+
+/* Completion codes that say "no such channel" (ipmi_sim: 0xCB). */
+static bool cc_no_channel(uint8_t cc)
+{
+	return cc == IPMI_COMP_CODE_REQUESTED_SENSOR_DATA_OR_RECORD_NOT_PRESENT ||
+	       cc == IPMI_COMP_CODE_INVALID_DATA_FIELD_IN_REQUEST ||
+	       cc == IPMI_COMP_CODE_PARAMETER_OUT_OF_RANGE;
+}
+
+/* ... and "this command is not for you": invalid command, not for this LUN, no privilege. */
+static bool cc_no_command(uint8_t cc)
+{
+	return cc == IPMI_COMP_CODE_INVALID_COMMAND ||
+	       cc == IPMI_COMP_CODE_COMMAND_INVALID_FOR_LUN ||
+	       cc == IPMI_COMP_CODE_INSUFFICIENT_PRIVILEGE_LEVEL;
+}
+
 /*
- * Is `channel` a LAN channel with LAN configuration parameters? Those
- * (IPMI 2.0 section 23) are specified for 802.3 LAN channels only; "Other LAN"
- * (0x06) is some other medium whose configuration the spec does not define,
- * so it is left out. A channel that does not exist answers with a completion
- * code (ipmi_sim: 0xCB): not LAN.
+ * A channel said to be LAN (or, without Get Channel Info, any channel) is a
+ * row only if it answers its LAN parameters. Any other completion code than
+ * "no such channel" or "no such parameter" is a reason to try again later
+ * (busy, initialising), not to drop the channel.
  */
-static enum bmc_status probe_channel(struct bmc *b, uint8_t channel, bool *is_lan, char *err,
+static enum bmc_status confirm_lan(struct bmc *b, uint8_t channel, enum probe *out, char *err,
+				   size_t errlen)
+{
+	uint8_t cc = 0;
+	enum bmc_status st = bmc_lan_probe(b, channel, &cc, err, errlen);
+
+	if (st == BMC_OK && cc == 0) {
+		*out = PROBE_LAN;
+		return BMC_OK;
+	}
+	if ((st == BMC_OK || cc_no_channel(cc) || cc_no_command(cc)) && cc != 0) {
+		log_debug("bmc %s: channel %u does not answer LAN parameters (cc 0x%02x)",
+			  b->cfg->name, channel, cc);
+		*out = PROBE_NOT_LAN;
+		return BMC_OK;
+	}
+	return st;
+}
+
+/*
+ * What is `channel`? LAN configuration parameters (IPMI 2.0 section 23) are
+ * specified for 802.3 LAN channels only; "Other LAN" (0x06) is some other
+ * medium whose configuration the spec does not define, so it is left out.
+ */
+static enum bmc_status probe_channel(struct bmc *b, uint8_t channel, enum probe *out, char *err,
 				     size_t errlen)
 {
 	enum bmc_status st = BMC_FAILED;
 	fiid_obj_t rs = NULL;
-	uint64_t medium = 0;
+	uint64_t medium = 0, number = 0;
 	char what[64];
 	uint8_t cc = 0;
 	int rc;
 
-	*is_lan = false;
+	*out = PROBE_NOT_LAN;
 	rs = fiid_obj_create(tmpl_cmd_get_channel_info_rs);
 	if (!rs) {
 		errtext_set(err, errlen, "Get Channel Info: out of memory");
@@ -66,41 +112,76 @@ static enum bmc_status probe_channel(struct bmc *b, uint8_t channel, bool *is_la
 	rc = ipmi_cmd_get_channel_info(b->ctx, channel, rs);
 	st = bmc_cmd_result(b, rc, rs, what, false, &cc, err, errlen);
 	if (st != BMC_OK) {
-		if (cc != 0)
-			st = BMC_OK; /* no such channel */
+		if (cc_no_channel(cc)) {
+			st = BMC_OK;
+		} else if (cc_no_command(cc)) {
+			*out = PROBE_NO_COMMAND;
+			st = BMC_OK;
+		}
+		goto cleanup; /* else busy, initialising, no reply: try again later */
+	}
+	if (fiid_obj_get(rs, "channel_medium_type", &medium) != 1 ||
+	    fiid_obj_get(rs, "actual_channel_number", &number) != 1) {
+		errtext_set(err, errlen, "%s: malformed reply", what);
+		st = BMC_FAILED;
 		goto cleanup;
 	}
-	if (fiid_obj_get(rs, "channel_medium_type", &medium) == 1)
-		*is_lan = medium == IPMI_CHANNEL_MEDIUM_TYPE_LAN_802_3;
-	log_debug("bmc %s: channel %u medium type 0x%02x%s", b->cfg->name, channel,
-		  (unsigned)medium, *is_lan ? " (802.3 LAN)" : "");
+	log_debug("bmc %s: channel %u medium type 0x%02x", b->cfg->name, channel, (unsigned)medium);
+	/* A reply about another channel is no answer about this one. */
+	if (medium == IPMI_CHANNEL_MEDIUM_TYPE_LAN_802_3 && number == channel)
+		st = confirm_lan(b, channel, out, err, errlen);
 cleanup:
 	fiid_obj_destroy(rs);
 	return st;
 }
 
+/*
+ * Find the LAN channels. Without Get Channel Info (0xC1, 0xC2, 0xD4) every
+ * channel number is asked for its LAN parameters instead, and the note says
+ * so. Finding none is not final: the next read looks again.
+ */
 static enum bmc_status discover_channels(struct bmc *b, char *err, size_t errlen)
 {
 	uint8_t found[CONFIG_MAX_CHANNELS];
+	bool fallback = false;
 	size_t n = 0;
 
 	for (unsigned ch = BMC_CHANNEL_FIRST; ch <= BMC_CHANNEL_LAST; ch++) {
-		bool is_lan;
-		enum bmc_status st = probe_channel(b, (uint8_t)ch, &is_lan, err, errlen);
+		enum probe what;
+		enum bmc_status st = fallback ? confirm_lan(b, (uint8_t)ch, &what, err, errlen)
+					      : probe_channel(b, (uint8_t)ch, &what, err, errlen);
 
 		if (st != BMC_OK)
 			return st;
-		if (is_lan && n < CONFIG_MAX_CHANNELS)
+		if (what == PROBE_NO_COMMAND) {
+			fallback = true;
+			ch--; /* ask this channel again, the other way */
+			continue;
+		}
+		if (what == PROBE_LAN && n < CONFIG_MAX_CHANNELS)
 			found[n++] = (uint8_t)ch;
 	}
 	memcpy(b->channels, found, n);
 	b->nchannels = n;
+	b->discovery_note[0] = '\0';
+	if (fallback)
+		errtext_set(b->discovery_note, sizeof(b->discovery_note),
+			    "the BMC does not answer Get Channel Info: LAN channels found through "
+			    "their LAN parameters");
+	if (n == 0) {
+		errtext_append(b->discovery_note, sizeof(b->discovery_note),
+			       "%sno 802.3 LAN "
+			       "channel found; looking again at the next read",
+			       fallback ? "; " : "");
+		if (!b->no_channel_logged)
+			log_warn("bmc %s: %s", b->cfg->name, b->discovery_note);
+		b->no_channel_logged = true;
+		return BMC_OK;
+	}
 	b->channels_known = true;
-	if (n == 0)
-		log_warn("bmc %s: no 802.3 LAN channel found", b->cfg->name);
-	else
-		log_info("bmc %s: %zu LAN channel(s) found, first %u", b->cfg->name, n,
-			 b->channels[0]);
+	b->no_channel_logged = false;
+	log_info("bmc %s: %zu LAN channel(s) found, first %u%s%s", b->cfg->name, n, b->channels[0],
+		 fallback ? ": " : "", fallback ? b->discovery_note : "");
 	return BMC_OK;
 }
 
@@ -144,7 +225,8 @@ enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 		bmc_leave(b);
 		return st;
 	}
-	out->error[0] = '\0';
+	/* A good read says only how its channels were found, if that was unusual. */
+	snprintf(out->error, sizeof(out->error), "%s", b->discovery_note);
 	bmc_leave(b);
 	bmc_restore_reconcile(b, out->channels, out->nchannels);
 	out->own_user = bmc_password_user_is_session_user(b, &out->own_user_known);

@@ -30,7 +30,8 @@ struct bmc_channel {
 
 struct bmc_snapshot {
 	enum bmc_status status;	   /* BMC_OK when everything below is fresh */
-	char error[BMC_ERROR_MAX]; /* why not, when status != BMC_OK */
+	char error[BMC_ERROR_MAX]; /* why not; after a good read a note (how channels were found),
+				      or "" */
 	struct bmc_info info;
 	/* password_user_id is the user the agent logs in as (known after one good read). */
 	bool own_user_known, own_user;

@@ -157,7 +157,8 @@ void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapsho
 	memcpy(b->channels, snap->channels, snap->nchannels * sizeof(snap->channels[0]));
 	qsort(b->channels, b->nchannels, sizeof(b->channels[0]), state_cmp_channel);
 	b->last_ok = now;
-	b->last_error[0] = '\0';
+	/* A good read may still say something (how its channels were found). */
+	snprintf(b->last_error, sizeof(b->last_error), "%s", snap->error);
 	b->ever_read = true;
 	state_report_reach(st, b, STATE_REACH_UP);
 }
