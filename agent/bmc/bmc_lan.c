@@ -227,21 +227,32 @@ enum bmc_status bmc_lan_probe(struct bmc *b, uint8_t channel, uint8_t *cc, char 
 }
 
 enum bmc_status bmc_lan_read(struct bmc *b, uint8_t channel, unsigned fields, struct lanconf *lan,
-			     char *err, size_t errlen)
+			     unsigned *absent, char *err, size_t errlen)
 {
 	log_debug("bmc %s: reading LAN channel %u", b->cfg->name, channel);
 	for (size_t i = 0; i < NPARAMS; i++) {
+		const struct lan_param *p = &lan_params[i];
 		enum bmc_status st;
 		struct lanconf one;
+		uint8_t cc = 0;
 
-		if (!(fields & lan_params[i].field))
+		if (!(fields & p->field))
 			continue;
 		/* A parameter the BMC lacks reads as zero, not as what *lan held. */
 		memset(&one, 0, sizeof(one));
-		st = read_param(b, channel, &lan_params[i], &one, NULL, err, errlen);
+		st = read_param(b, channel, p, &one, &cc, err, errlen);
 		if (st != BMC_OK)
 			return st;
-		lanconf_copy_fields(lan, &one, lan_params[i].field);
+		if (cc == LANTXN_CC_PARAM_UNSUPPORTED && !(p->field & LANCONF_F_OPTIONAL)) {
+			errtext_set(err, errlen,
+				    "Get LAN parameter %u (%s) on channel %u: not supported, but "
+				    "every LAN channel must have it",
+				    p->selector, lanconf_field_name(p->field), channel);
+			return BMC_UNSUPPORTED;
+		}
+		if (cc == LANTXN_CC_PARAM_UNSUPPORTED && absent)
+			*absent |= p->field;
+		lanconf_copy_fields(lan, &one, p->field);
 	}
 	return BMC_OK;
 }
@@ -320,7 +331,7 @@ static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t
 static enum bmc_status store_read(void *ctx, uint8_t channel, unsigned fields, struct lanconf *out,
 				  char *err, size_t errlen)
 {
-	return bmc_lan_read(ctx, channel, fields, out, err, errlen);
+	return bmc_lan_read(ctx, channel, fields, out, NULL, err, errlen);
 }
 
 static enum bmc_status store_reconnect(void *ctx, char *err, size_t errlen)

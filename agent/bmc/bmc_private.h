@@ -92,8 +92,12 @@ void bmc_restore_reconcile(struct bmc *b, struct bmc_channel *channels, size_t n
 enum bmc_status bmc_lan_probe(struct bmc *b, uint8_t channel, uint8_t *cc, char *err,
 			      size_t errlen);
 
-/* bmc_lan.c: read `fields` of a channel into *lan (other fields untouched). */
+/*
+ * bmc_lan.c: read `fields` of a channel into *lan (other fields untouched).
+ * An optional field the BMC lacks reads as zero and is added to *absent (may
+ * be NULL); a mandatory one it lacks is an error.
+ */
 enum bmc_status bmc_lan_read(struct bmc *b, uint8_t channel, unsigned fields, struct lanconf *lan,
-			     char *err, size_t errlen);
+			     unsigned *absent, char *err, size_t errlen);
 
 #endif

@@ -211,7 +211,7 @@ enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 	for (size_t i = 0; st == BMC_OK && i < b->nchannels; i++) {
 		out->channels[i].number = b->channels[i];
 		st = bmc_lan_read(b, b->channels[i], LANCONF_F_ALL, &out->channels[i].lan,
-				  out->error, sizeof(out->error));
+				  &out->channels[i].absent, out->error, sizeof(out->error));
 		out->nchannels = i + 1;
 	}
 	out->status = st;

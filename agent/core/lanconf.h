@@ -65,6 +65,12 @@ enum lanconf_field {
 #define LANCONF_F_WRITABLE                                                                         \
 	(LANCONF_F_SOURCE | LANCONF_F_ADDRESS | LANCONF_F_VLAN_ID | LANCONF_F_VLAN_PRIORITY)
 #define LANCONF_F_ALL (LANCONF_F_WRITABLE | LANCONF_F_MAC)
+/*
+ * What a BMC may lack (answering "parameter not supported"): the VLAN
+ * parameters came with IPMI 2.0. Every other field is mandatory for a LAN
+ * channel: a channel without one is not read.
+ */
+#define LANCONF_F_OPTIONAL (LANCONF_F_VLAN_ID | LANCONF_F_VLAN_PRIORITY)
 
 /* A verdict; the SNMP side maps each to one RFC 3416 error status. */
 enum lanconf_verdict {

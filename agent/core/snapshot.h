@@ -26,6 +26,7 @@ struct bmc_info {
 struct bmc_channel {
 	uint8_t number;
 	struct lanconf lan;
+	unsigned absent; /* LANCONF_F_OPTIONAL fields the BMC does not have: no value, no column */
 };
 
 struct bmc_snapshot {

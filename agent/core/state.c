@@ -97,12 +97,45 @@ static void state_report_reach(struct state *st, struct state_bmc *b, enum state
 	}
 }
 
+/*
+ * The channels a good read found, merged with what is published: a
+ * parameter the BMC answered before and now calls unsupported is more
+ * likely one bad reply than a changed BMC, so its last good value stays (the
+ * read counts as a failure). Returns the number of such fields.
+ */
+static unsigned state_merge_channels(const struct state_bmc *b, const struct bmc_snapshot *snap,
+				     struct bmc_channel *out)
+{
+	unsigned kept = 0;
+
+	for (size_t i = 0; i < snap->nchannels; i++) {
+		const struct bmc_channel *old =
+		    state_find_in(b->channels, b->nchannels, snap->channels[i].number);
+		unsigned lost;
+
+		out[i] = snap->channels[i];
+		if (!old)
+			continue;
+		lost = out[i].absent & ~old->absent;
+		if (!lost)
+			continue;
+		lanconf_copy_fields(&out[i].lan, &old->lan, lost);
+		out[i].absent &= ~lost;
+		kept++;
+		log_info(
+		    "BMC %s channel %u: a parameter it had answered is now unsupported; keeping "
+		    "its last value",
+		    b->cfg->name, out[i].number);
+	}
+	return kept;
+}
+
 /* Report channels whose writable configuration differs from what we published. */
 static void state_report_external(struct state *st, struct state_bmc *b,
-				  const struct bmc_snapshot *snap)
+				  const struct bmc_channel *fresh_list, size_t n)
 {
-	for (size_t i = 0; i < snap->nchannels; i++) {
-		const struct bmc_channel *fresh = &snap->channels[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct bmc_channel *fresh = &fresh_list[i];
 		const struct bmc_channel *old =
 		    state_find_in(b->channels, b->nchannels, fresh->number);
 		unsigned fields;
@@ -124,6 +157,7 @@ static void state_report_external(struct state *st, struct state_bmc *b,
 
 void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapshot *snap, double now)
 {
+	struct bmc_channel merged[CONFIG_MAX_CHANNELS];
 	struct state_bmc *b;
 
 	if (pos >= st->nbmcs)
@@ -150,11 +184,13 @@ void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapsho
 		state_report_reach(st, b, STATE_REACH_UP);
 		return;
 	}
+	if (state_merge_channels(b, snap, merged) > 0)
+		b->refresh_failures++;
 	if (b->ever_read)
-		state_report_external(st, b, snap);
+		state_report_external(st, b, merged, snap->nchannels);
 	b->info = snap->info;
 	b->nchannels = snap->nchannels;
-	memcpy(b->channels, snap->channels, snap->nchannels * sizeof(snap->channels[0]));
+	memcpy(b->channels, merged, snap->nchannels * sizeof(merged[0]));
 	qsort(b->channels, b->nchannels, sizeof(b->channels[0]), state_cmp_channel);
 	b->last_ok = now;
 	/* A good read may still say something (how its channels were found). */

@@ -18,6 +18,14 @@ static bool mib_has_column(enum mib_group g, unsigned column)
 	return mib_column_find(g, column) != NULL;
 }
 
+/* A channel column exists on a row unless the BMC lacks its (optional) parameter. */
+static bool mib_channel_has(const struct bmc_channel *ch, unsigned column)
+{
+	const struct mib_column *col = mib_column_find(MIB_G_CHANNEL, column);
+
+	return col && !(col->field & ch->absent);
+}
+
 /* ------------------------------------------------------- OID arithmetic -- */
 
 int mib_locate(struct mib_context *ctx, const oid *name, size_t len, struct mib_instance *inst)
@@ -53,17 +61,22 @@ int mib_locate(struct mib_context *ctx, const oid *name, size_t len, struct mib_
 		return SNMP_NOSUCHINSTANCE;
 	inst->channel = (long)s[4];
 	inst->ch = b ? state_find_channel(b, inst->channel) : NULL;
-	return inst->ch ? 0 : SNMP_NOSUCHINSTANCE;
+	return inst->ch && mib_channel_has(inst->ch, inst->column) ? 0 : SNMP_NOSUCHINSTANCE;
 }
 
-/* The first channel row at or after BMC b (in index order) after channel `after`. */
+/*
+ * The first channel row at or after BMC b (in index order) after channel
+ * `after` that has out->column.
+ */
 static bool mib_channel_row_from(struct state *st, struct state_bmc *b, unsigned long after,
 				 struct mib_instance *out)
 {
 	for (; b && b < st->bmcs + st->nbmcs; b++, after = 0) {
 		struct bmc_channel *ch = state_channel_after(b, after);
 
-		if (ch) {
+		for (; ch; ch = state_channel_after(b, ch->number)) {
+			if (!mib_channel_has(ch, out->column))
+				continue;
 			out->b = b;
 			out->ch = ch;
 			return true;
@@ -102,9 +115,9 @@ static bool mib_row_after(struct mib_context *ctx, enum mib_group g, const oid *
 	if (b->mib_index != rem[0] || rlen == 1)
 		return mib_channel_row_from(st, b, 0, out);
 	/* Same BMC: channels after rem[1] (or rem[1] itself for an inclusive exact index). */
-	if (inclusive && rlen == 2 && rem[1] > 0 && state_find_channel(b, (long)rem[1])) {
+	out->ch = inclusive && rlen == 2 && rem[1] > 0 ? state_find_channel(b, (long)rem[1]) : NULL;
+	if (out->ch && mib_channel_has(out->ch, out->column)) {
 		out->b = b;
-		out->ch = state_find_channel(b, (long)rem[1]);
 		return true;
 	}
 	return mib_channel_row_from(st, b, rem[1], out);

@@ -106,6 +106,9 @@ static int mib_check_varbind(struct mib_context *ctx, const netsnmp_variable_lis
 	/* A configured BMC never read yet: its channels are unknown, not absent. */
 	if (in.b && !in.b->ever_read)
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
+	if (where != 0 && in.ch && (col->field & in.ch->absent))
+		log_info("SET refused on BMC %s channel %ld: the BMC does not support its %s",
+			 in.b->cfg->name, in.channel, lanconf_field_name(col->field));
 	return where == 0 ? SNMP_ERR_NOERROR : SNMP_ERR_NOCREATION;
 }
 

@@ -86,7 +86,8 @@ static void notify_channel_changed(const struct state_bmc *b, const struct bmc_c
 		struct mib_instance in = {
 		    .group = MIB_G_CHANNEL, .column = cols[i].arc, .b = b, .ch = ch};
 
-		if (cols[i].writable)
+		/* A parameter the BMC lacks has no value to tell. */
+		if (cols[i].writable && !(cols[i].field & ch->absent))
 			notify_add(&vars, &in);
 	}
 	notify_send(vars,

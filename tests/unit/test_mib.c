@@ -51,6 +51,11 @@ static void publish(size_t pos, uint8_t ch1, uint8_t ch2, uint32_t manufacturer,
 	snap.channels[1].lan.ip[3] = (uint8_t)(20 + pos);
 	snap.channels[1].lan.vlan_id = 42;
 	snap.channels[1].lan.vlan_priority = 5;
+	/* beta's second channel lacks VLAN priority (0x80): it reads zero and has no column. */
+	if (pos == 1) {
+		snap.channels[1].lan.vlan_priority = 0;
+		snap.channels[1].absent = LANCONF_F_VLAN_PRIORITY;
+	}
 	state_apply_snapshot(&f.st, pos, &snap, clock_now());
 }
 
@@ -163,8 +168,7 @@ static const struct expect walk[] = {
     {"2.1.7.7.3", I, "42"},
     {"2.1.8.3.1", I, "0"},
     {"2.1.8.3.2", I, "5"},
-    {"2.1.8.7.1", I, "0"},
-    {"2.1.8.7.3", I, "5"},
+    {"2.1.8.7.1", I, "0"}, /* 2.1.8.7.3: beta's channel 3 has no VLAN priority */
     {"2.1.9.3.1", S, "https://10.0.0.5/"},
     {"2.1.9.3.2", S, "https://10.0.0.20/"},
     {"2.1.9.7.1", S, "https://10.0.0.5/"},
@@ -247,6 +251,8 @@ static void test_locate(void **state)
 	static const oid vlan_7_3[] = {IPMI_MIB_CHANNEL_ENTRY, IPMI_MIB_CH_VLAN_ID, 7, 3};
 	static const oid vlan_7_2[] = {IPMI_MIB_CHANNEL_ENTRY, IPMI_MIB_CH_VLAN_ID, 7, 2};
 	static const oid column_99[] = {IPMI_MIB_CHANNEL_ENTRY, 99, 7, 3};
+	static const oid prio_7_3[] = {IPMI_MIB_CHANNEL_ENTRY, IPMI_MIB_CH_VLAN_PRIORITY, 7, 3};
+	static const oid prio_7_1[] = {IPMI_MIB_CHANNEL_ENTRY, IPMI_MIB_CH_VLAN_PRIORITY, 7, 1};
 	struct mib_instance in;
 
 	(void)state;
@@ -260,6 +266,15 @@ static void test_locate(void **state)
 			 SNMP_NOSUCHINSTANCE);
 	assert_int_equal(mib_locate(&f.ctx, column_99, OID_LENGTH(column_99), &in),
 			 SNMP_NOSUCHOBJECT);
+	/* A parameter the BMC lacks: that instance is not there, its neighbours are. */
+	assert_int_equal(mib_locate(&f.ctx, prio_7_3, OID_LENGTH(prio_7_3), &in),
+			 SNMP_NOSUCHINSTANCE);
+	assert_int_equal(mib_locate(&f.ctx, prio_7_1, OID_LENGTH(prio_7_1), &in), 0);
+	/* GETNEXT from the row before it goes past it, and from it to the next column. */
+	assert_true(mib_next(&f.ctx, prio_7_1, OID_LENGTH(prio_7_1), false, &in));
+	assert_int_equal(in.column, IPMI_MIB_CH_MANAGE_URL);
+	assert_true(mib_next(&f.ctx, prio_7_3, OID_LENGTH(prio_7_3), true, &in));
+	assert_int_equal(in.column, IPMI_MIB_CH_MANAGE_URL);
 }
 
 /* ------------------------------------------------------------- RESERVE1 -- */
@@ -291,6 +306,9 @@ static const struct verdict verdicts[] = {
     {"dhcp true", 2, IPMI_MIB_CH_DHCP, 3, 1, I, "1", SNMP_ERR_NOERROR},
     {"no such channel", 2, IPMI_MIB_CH_VLAN_ID, 3, 7, I, "5", SNMP_ERR_NOCREATION},
     {"no such BMC", 2, IPMI_MIB_CH_VLAN_ID, 9, 1, I, "5", SNMP_ERR_NOCREATION},
+    {"a parameter the BMC lacks", 2, IPMI_MIB_CH_VLAN_PRIORITY, 7, 3, I, "1", SNMP_ERR_NOCREATION},
+    {"the same parameter where it has it", 2, IPMI_MIB_CH_VLAN_PRIORITY, 7, 1, I, "1",
+     SNMP_ERR_NOERROR},
     {"mac is read-only", 2, IPMI_MIB_CH_MAC_ADDRESS, 3, 1, S, "abcdef", SNMP_ERR_NOTWRITABLE},
     {"password", 1, IPMI_MIB_BMC_PASSWORD, 3, -1, S, "GoodPass1", SNMP_ERR_NOERROR},
     {"password too short for the policy", 1, IPMI_MIB_BMC_PASSWORD, 3, -1, S, "short",

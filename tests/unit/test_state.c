@@ -229,6 +229,39 @@ static void test_external_change_detected(void **ctx)
 	assert_int_equal(f->rec.changed, 1);
 }
 
+/*
+ * A parameter answered before and "unsupported" once is one bad reply: the
+ * last good value stays, the read counts as failed, nothing is announced. A
+ * parameter the BMC never had stays absent.
+ */
+static void test_newly_unsupported_keeps_last_value(void **ctx)
+{
+	struct fixture *f = *ctx;
+	struct bmc_snapshot s = good_snapshot();
+	const struct bmc_channel *ch;
+
+	s.channels[1].lan.vlan_priority = 5;
+	s.channels[0].absent = LANCONF_F_VLAN_PRIORITY;
+	state_apply_snapshot(&f->st, 0, &s, 1.0);
+	s.channels[1].lan.vlan_priority = 0;
+	s.channels[1].absent = LANCONF_F_VLAN_PRIORITY;
+	state_apply_snapshot(&f->st, 0, &s, 2.0);
+	ch = state_find_channel(state_find_bmc(&f->st, 1), 1);
+	assert_int_equal(ch->lan.vlan_priority, 5);
+	assert_int_equal(ch->absent, 0);
+	assert_int_equal(state_find_channel(state_find_bmc(&f->st, 1), 8)->absent,
+			 LANCONF_F_VLAN_PRIORITY);
+	assert_int_equal(f->rec.changed, 0);
+	assert_int_equal(state_find_bmc(&f->st, 1)->refresh_failures, 1);
+	assert_int_equal(state_find_bmc(&f->st, 1)->refreshes, 2);
+	/* When it answers again with a new value, that is a change. */
+	s.channels[1].lan.vlan_priority = 6;
+	s.channels[1].absent = 0;
+	state_apply_snapshot(&f->st, 0, &s, 3.0);
+	assert_int_equal(f->rec.changed, 1);
+	assert_int_equal(f->rec.last_fields, LANCONF_F_VLAN_PRIORITY);
+}
+
 static void test_readback_is_our_change(void **ctx)
 {
 	struct fixture *f = *ctx;
@@ -502,6 +535,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lost_and_restored_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_down_at_start_reports_lost, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_external_change_detected, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newly_unsupported_keeps_last_value, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_readback_is_our_change, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_identify_and_age, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counters_count_reads, setup, teardown),
