@@ -1,14 +1,14 @@
 #!/bin/bash
 # Check IPMI-CHANNEL-MIB: smilint at its strictest level, Net-SNMP's parser,
 # the numeric OID and access of every node, which are a contract with the
-# C code (agent/mib_oids.h) and must never move, and the range of
+# C code (agent/snmp/mib_oids.h) and must never move, and the range of
 # ipmiChannelNumber against the one definition of the LAN channel numbers in
-# the C code (LANCONF_CHANNEL_MIN/MAX in agent/lanconf.h).
+# the C code (LANCONF_CHANNEL_MIN/MAX in agent/core/lanconf.h).
 #
 # Usage: check-mib.sh MIBFILE STDMIBDIR
 #   STDMIBDIR holds SNMPv2-SMI.txt, SNMPv2-TC.txt and SNMPv2-CONF.txt, as
 #   written by mibs/fetch-standard-mibs.sh. lanconf.h is found relative to
-#   MIBFILE, at ../agent/lanconf.h (MIBFILE is mibs/IPMI-CHANNEL-MIB.txt of
+#   MIBFILE, at ../agent/core/lanconf.h (MIBFILE is mibs/IPMI-CHANNEL-MIB.txt of
 #   the source tree).
 # Prints one line per check and closes with "N passed, N failed"; exits 1 if
 # any check failed, 2 on a usage or set-up error.
@@ -30,7 +30,7 @@ for tool in smilint snmptranslate; do
 done
 mib=$1
 mibdir=$(cd "$(dirname "$mib")" && pwd)
-lanconf_h=$mibdir/../agent/lanconf.h
+lanconf_h=$mibdir/../agent/core/lanconf.h
 stdmibdir=$(cd "$2" && pwd)
 
 tmp=$(mktemp -d)
@@ -171,7 +171,7 @@ check_tree
 check_parser_warnings
 
 # check_channel_range: the SYNTAX range of ipmiChannelNumber, as Net-SNMP
-# parses it, is LANCONF_CHANNEL_MIN..LANCONF_CHANNEL_MAX of agent/lanconf.h.
+# parses it, is LANCONF_CHANNEL_MIN..LANCONF_CHANNEL_MAX of agent/core/lanconf.h.
 check_channel_range() {
 	local err="$tmp/range.err" lo hi mib_range
 
