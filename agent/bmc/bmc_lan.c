@@ -1,8 +1,15 @@
 /*
  * The LAN configuration parameters of IPMI 2.0 section 23.2 that the model
- * holds: one row per field (selector, typed getter, decode, encode), serving
+ * holds: one row per field (selector, data size, decode, encode), serving
  * reads, writes, verification and log text; and the store through which
  * lantxn.c runs its transaction on a real BMC.
+ *
+ * Reads go through ipmi_cmd_raw and are decoded here from the reply's bytes:
+ * a reply is input from the network, so its length and every value are
+ * checked against the spec and the model (lanconf) before they can reach
+ * the published state, and an error says what was wrong ("reply has 1 data
+ * byte, expected 2"), not libfreeipmi's generic words. Trailing bytes are
+ * tolerated; missing ones are not.
  */
 #include "bmc_private.h"
 
@@ -16,31 +23,21 @@
 #include "log.h"
 
 #define BMC_SLOWCOMMIT_PAUSE_MS 1000u
+/* Get LAN Configuration Parameters (IPMI 2.0 section 23.2), netfn transport. */
+#define BMC_CMD_GET_LAN_PARAMS 0x02
 
-typedef int (*lan_get_fn)(ipmi_ctx_t ctx, uint8_t channel, uint8_t get_parameter,
-			  uint8_t set_selector, uint8_t block_selector, fiid_obj_t rs);
-typedef bool (*lan_decode_fn)(fiid_obj_t rs, struct lanconf *lan);
+/* Decode a parameter's data bytes into the model; false and *why for a value outside the spec. */
+typedef bool (*lan_decode_fn)(const uint8_t *d, struct lanconf *lan, const char **why);
 typedef int (*lan_encode_fn)(ipmi_ctx_t ctx, uint8_t channel, const struct lanconf *v,
 			     fiid_obj_t rs);
 
 struct lan_param {
 	unsigned field; /* LANCONF_F_* */
 	uint8_t selector;
-	lan_get_fn get;
-	fiid_field_t *tmpl;
+	uint8_t size; /* data bytes (after the parameter revision) */
 	lan_decode_fn decode;
 	lan_encode_fn encode; /* NULL: read-only */
 };
-
-static bool get_bytes(fiid_obj_t rs, const char *field, uint8_t *buf, unsigned len)
-{
-	return fiid_obj_get_data(rs, field, buf, len) == (int)len;
-}
-
-static bool get_uint(fiid_obj_t rs, const char *field, uint64_t *v)
-{
-	return fiid_obj_get(rs, field, v) == 1;
-}
 
 /*
  * The typed setters take an IPv4 address as an integer that fiid packs into
@@ -52,13 +49,15 @@ static uint32_t ipv4_to_fiid(const uint8_t a[4])
 	return (uint32_t)a[0] | (uint32_t)a[1] << 8 | (uint32_t)a[2] << 16 | (uint32_t)a[3] << 24;
 }
 
-static bool decode_source(fiid_obj_t rs, struct lanconf *lan)
+static bool decode_source(const uint8_t *d, struct lanconf *lan, const char **why)
 {
-	uint64_t v = 0;
+	uint8_t v = d[0] & 0x0F;
 
-	if (!get_uint(rs, "ip_address_source", &v))
+	if (v > LANCONF_SRC_OTHER) {
+		*why = "a reserved IP address source";
 		return false;
-	lan->ip_source = (uint8_t)v;
+	}
+	lan->ip_source = v;
 	return true;
 }
 
@@ -68,9 +67,11 @@ static int encode_source(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fi
 									   rs);
 }
 
-static bool decode_ip(fiid_obj_t rs, struct lanconf *lan)
+static bool decode_ip(const uint8_t *d, struct lanconf *lan, const char **why)
 {
-	return get_bytes(rs, "ip_address", lan->ip, sizeof(lan->ip));
+	(void)why;
+	memcpy(lan->ip, d, sizeof(lan->ip));
+	return true;
 }
 
 static int encode_ip(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_obj_t rs)
@@ -79,9 +80,11 @@ static int encode_ip(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_o
 								    rs);
 }
 
-static bool decode_netmask(fiid_obj_t rs, struct lanconf *lan)
+static bool decode_netmask(const uint8_t *d, struct lanconf *lan, const char **why)
 {
-	return get_bytes(rs, "subnet_mask", lan->netmask, sizeof(lan->netmask));
+	(void)why;
+	memcpy(lan->netmask, d, sizeof(lan->netmask));
+	return true;
 }
 
 static int encode_netmask(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_obj_t rs)
@@ -90,9 +93,11 @@ static int encode_netmask(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, f
 								     ipv4_to_fiid(v->netmask), rs);
 }
 
-static bool decode_gateway(fiid_obj_t rs, struct lanconf *lan)
+static bool decode_gateway(const uint8_t *d, struct lanconf *lan, const char **why)
 {
-	return get_bytes(rs, "ip_address", lan->gateway, sizeof(lan->gateway));
+	(void)why;
+	memcpy(lan->gateway, d, sizeof(lan->gateway));
+	return true;
 }
 
 static int encode_gateway(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, fiid_obj_t rs)
@@ -101,19 +106,28 @@ static int encode_gateway(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, f
 	    ctx, ch, ipv4_to_fiid(v->gateway), rs);
 }
 
-static bool decode_mac(fiid_obj_t rs, struct lanconf *lan)
+static bool decode_mac(const uint8_t *d, struct lanconf *lan, const char **why)
 {
-	return get_bytes(rs, "mac_address", lan->mac, sizeof(lan->mac));
+	(void)why;
+	memcpy(lan->mac, d, sizeof(lan->mac));
+	return true;
 }
 
-static bool decode_vlan_id(fiid_obj_t rs, struct lanconf *lan)
+static bool decode_vlan_id(const uint8_t *d, struct lanconf *lan, const char **why)
 {
-	uint64_t v = 0, enable = 0;
+	unsigned v = (unsigned)d[0] | (unsigned)(d[1] & 0x0F) << 8;
+	bool enable = d[1] & 0x80;
 
-	if (!get_uint(rs, "vlan_id", &v) || !get_uint(rs, "vlan_id_enable", &enable))
-		return false;
 	/* A disabled VLAN keeps its old ID on many BMCs; the model says "off" as 0. */
-	lan->vlan_id = enable ? (uint16_t)v : 0;
+	if (!enable) {
+		lan->vlan_id = 0;
+		return true;
+	}
+	if (v == 0 || lanconf_check_vlan_id((long)v) != LANCONF_OK) {
+		*why = "a VLAN ID outside 1..4094 with tagging on";
+		return false;
+	}
+	lan->vlan_id = (uint16_t)v;
 	return true;
 }
 
@@ -124,13 +138,10 @@ static int encode_vlan_id(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf *v, f
 								 v->vlan_id != 0, rs);
 }
 
-static bool decode_vlan_priority(fiid_obj_t rs, struct lanconf *lan)
+static bool decode_vlan_priority(const uint8_t *d, struct lanconf *lan, const char **why)
 {
-	uint64_t v = 0;
-
-	if (!get_uint(rs, "vlan_priority", &v))
-		return false;
-	lan->vlan_priority = (uint8_t)v;
+	(void)why;
+	lan->vlan_priority = d[0] & LANCONF_VLAN_PRIORITY_MAX; /* bits 7:3 reserved */
 	return true;
 }
 
@@ -142,29 +153,18 @@ static int encode_vlan_priority(ipmi_ctx_t ctx, uint8_t ch, const struct lanconf
 
 /* In field order, which is also the write order. */
 static const struct lan_param lan_params[] = {
-    {LANCONF_F_SOURCE, IPMI_LAN_CONFIGURATION_PARAMETER_IP_ADDRESS_SOURCE,
-     ipmi_cmd_get_lan_configuration_parameters_ip_address_source,
-     tmpl_cmd_get_lan_configuration_parameters_ip_address_source_rs, decode_source, encode_source},
-    {LANCONF_F_IP, IPMI_LAN_CONFIGURATION_PARAMETER_IP_ADDRESS,
-     ipmi_cmd_get_lan_configuration_parameters_ip_address,
-     tmpl_cmd_get_lan_configuration_parameters_ip_address_rs, decode_ip, encode_ip},
-    {LANCONF_F_NETMASK, IPMI_LAN_CONFIGURATION_PARAMETER_SUBNET_MASK,
-     ipmi_cmd_get_lan_configuration_parameters_subnet_mask,
-     tmpl_cmd_get_lan_configuration_parameters_subnet_mask_rs, decode_netmask, encode_netmask},
-    {LANCONF_F_GATEWAY, IPMI_LAN_CONFIGURATION_PARAMETER_DEFAULT_GATEWAY_ADDRESS,
-     ipmi_cmd_get_lan_configuration_parameters_default_gateway_address,
-     tmpl_cmd_get_lan_configuration_parameters_default_gateway_address_rs, decode_gateway,
+    {LANCONF_F_SOURCE, IPMI_LAN_CONFIGURATION_PARAMETER_IP_ADDRESS_SOURCE, 1, decode_source,
+     encode_source},
+    {LANCONF_F_IP, IPMI_LAN_CONFIGURATION_PARAMETER_IP_ADDRESS, 4, decode_ip, encode_ip},
+    {LANCONF_F_NETMASK, IPMI_LAN_CONFIGURATION_PARAMETER_SUBNET_MASK, 4, decode_netmask,
+     encode_netmask},
+    {LANCONF_F_GATEWAY, IPMI_LAN_CONFIGURATION_PARAMETER_DEFAULT_GATEWAY_ADDRESS, 4, decode_gateway,
      encode_gateway},
-    {LANCONF_F_VLAN_ID, IPMI_LAN_CONFIGURATION_PARAMETER_VLAN_ID,
-     ipmi_cmd_get_lan_configuration_parameters_vlan_id,
-     tmpl_cmd_get_lan_configuration_parameters_vlan_id_rs, decode_vlan_id, encode_vlan_id},
-    {LANCONF_F_VLAN_PRIORITY, IPMI_LAN_CONFIGURATION_PARAMETER_VLAN_PRIORITY,
-     ipmi_cmd_get_lan_configuration_parameters_vlan_priority,
-     tmpl_cmd_get_lan_configuration_parameters_vlan_priority_rs, decode_vlan_priority,
-     encode_vlan_priority},
-    {LANCONF_F_MAC, IPMI_LAN_CONFIGURATION_PARAMETER_MAC_ADDRESS,
-     ipmi_cmd_get_lan_configuration_parameters_mac_address,
-     tmpl_cmd_get_lan_configuration_parameters_mac_address_rs, decode_mac, NULL},
+    {LANCONF_F_VLAN_ID, IPMI_LAN_CONFIGURATION_PARAMETER_VLAN_ID, 2, decode_vlan_id,
+     encode_vlan_id},
+    {LANCONF_F_VLAN_PRIORITY, IPMI_LAN_CONFIGURATION_PARAMETER_VLAN_PRIORITY, 1,
+     decode_vlan_priority, encode_vlan_priority},
+    {LANCONF_F_MAC, IPMI_LAN_CONFIGURATION_PARAMETER_MAC_ADDRESS, 6, decode_mac, NULL},
 };
 #define NPARAMS (sizeof(lan_params) / sizeof(lan_params[0]))
 
@@ -177,42 +177,56 @@ static const struct lan_param *param_of(unsigned field)
 }
 
 /*
- * Read one parameter into the model. A parameter the BMC does not implement
- * (cc 0x80) is not an error: the field reads as zero (many BMCs have no VLAN).
+ * Read one parameter into *lan; *cc_out (may be NULL) gets the completion
+ * code of a refusal. A parameter the BMC does not implement (cc 0x80) is not
+ * an error here: the field reads as zero, and the caller decides.
  */
-/* One parameter into *lan; *cc (may be NULL) gets the completion code of a refusal. */
 static enum bmc_status read_param(struct bmc *b, uint8_t channel, const struct lan_param *p,
 				  struct lanconf *lan, uint8_t *cc_out, char *err, size_t errlen)
 {
-	enum bmc_status st;
-	fiid_obj_t rs;
+	uint8_t rq[5] = {BMC_CMD_GET_LAN_PARAMS, channel, p->selector, 0, 0};
+	uint8_t rs[64];
+	const char *why = NULL;
 	char what[96];
-	uint8_t cc = 0;
-	int rc;
+	int n;
 
-	rs = fiid_obj_create(p->tmpl);
-	if (!rs) {
-		errtext_set(err, errlen, "Get LAN parameter: out of memory");
-		return BMC_FAILED;
-	}
+	if (cc_out)
+		*cc_out = 0;
 	snprintf(what, sizeof(what), "Get LAN parameter %u (%s) on channel %u", p->selector,
 		 lanconf_field_name(p->field), channel);
-	rc = p->get(b->ctx, channel, IPMI_GET_LAN_PARAMETER,
-		    IPMI_LAN_CONFIGURATION_PARAMETERS_NO_SET_SELECTOR,
-		    IPMI_LAN_CONFIGURATION_PARAMETERS_NO_BLOCK_SELECTOR, rs);
-	st = bmc_cmd_result(b, rc, rs, what, false, &cc, err, errlen);
-	if (st == BMC_OK && !p->decode(rs, lan)) {
-		errtext_set(err, errlen, "%s: malformed reply", what);
-		st = BMC_FAILED;
-	} else if (st != BMC_OK && cc == LANTXN_CC_PARAM_UNSUPPORTED) {
+	n = ipmi_cmd_raw(b->ctx, IPMI_BMC_IPMB_LUN_BMC, IPMI_NET_FN_TRANSPORT_RQ, rq, sizeof(rq),
+			 rs, sizeof(rs));
+	if (n < 0)
+		return bmc_cmd_result(b, n, NULL, what, false, NULL, err, errlen);
+	if (n < 2) {
+		errtext_set(err, errlen, "%s: malformed reply of %d byte(s)", what, n);
+		return BMC_FAILED;
+	}
+	if (rs[1] == LANTXN_CC_PARAM_UNSUPPORTED) {
 		log_debug("bmc %s: channel %u has no %s", b->cfg->name, channel,
 			  lanconf_field_name(p->field));
-		st = BMC_OK;
+		if (cc_out)
+			*cc_out = rs[1];
+		return BMC_OK;
 	}
-	if (cc_out)
-		*cc_out = cc;
-	fiid_obj_destroy(rs);
-	return st;
+	if (rs[1] != IPMI_COMP_CODE_COMMAND_SUCCESS) {
+		if (cc_out)
+			*cc_out = rs[1];
+		errtext_set(err, errlen, "%s: completion code 0x%02x (%s)", what, rs[1],
+			    bmc_cc_name(BMC_CMD_GET_LAN_PARAMS, rs[1]));
+		return bmc_status_from_cc(rs[1], false);
+	}
+	/* cmd, cc, parameter revision, then the data */
+	if (n < 3 + p->size) {
+		errtext_set(err, errlen, "%s: malformed reply: %d data byte(s), expected %u", what,
+			    n < 3 ? 0 : n - 3, p->size);
+		return BMC_FAILED;
+	}
+	if (!p->decode(rs + 3, lan, &why)) {
+		errtext_set(err, errlen, "%s: %s", what, why);
+		return BMC_FAILED;
+	}
+	return BMC_OK;
 }
 
 enum bmc_status bmc_lan_probe(struct bmc *b, uint8_t channel, uint8_t *cc, char *err, size_t errlen)

@@ -197,6 +197,19 @@ static enum bmc_status ensure_channels(struct bmc *b, char *err, size_t errlen)
 	return BMC_OK;
 }
 
+static enum bmc_status read_channels(struct bmc *b, struct bmc_snapshot *out)
+{
+	enum bmc_status st = ensure_channels(b, out->error, sizeof(out->error));
+
+	for (size_t i = 0; st == BMC_OK && i < b->nchannels; i++) {
+		out->channels[i].number = b->channels[i];
+		st = bmc_lan_read(b, b->channels[i], LANCONF_F_ALL, &out->channels[i].lan,
+				  &out->channels[i].absent, out->error, sizeof(out->error));
+		out->nchannels = i + 1;
+	}
+	return st;
+}
+
 enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 {
 	enum bmc_status st;
@@ -206,13 +219,12 @@ enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 	st = bmc_session_ensure(b, out->error, sizeof(out->error));
 	if (st == BMC_OK)
 		st = read_info(b, &out->info, out->error, sizeof(out->error));
-	if (st == BMC_OK)
-		st = ensure_channels(b, out->error, sizeof(out->error));
-	for (size_t i = 0; st == BMC_OK && i < b->nchannels; i++) {
-		out->channels[i].number = b->channels[i];
-		st = bmc_lan_read(b, b->channels[i], LANCONF_F_ALL, &out->channels[i].lan,
-				  &out->channels[i].absent, out->error, sizeof(out->error));
-		out->nchannels = i + 1;
+	if (st == BMC_OK) {
+		/* It answers IPMI. A completion code from here on is its error, not unreachability.
+		 */
+		out->lan_status = read_channels(b, out);
+		if (out->lan_status == BMC_UNREACHABLE)
+			st = BMC_UNREACHABLE;
 	}
 	out->status = st;
 	if (st != BMC_OK) {
@@ -224,6 +236,14 @@ enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 			  out->error);
 		bmc_leave(b);
 		return st;
+	}
+	if (out->lan_status != BMC_OK) {
+		log_debug("bmc %s: LAN channels not read (%s): %s", b->cfg->name,
+			  bmc_status_name(out->lan_status), out->error);
+		out->nchannels = 0;
+		bmc_leave(b);
+		out->own_user = bmc_password_user_is_session_user(b, &out->own_user_known);
+		return BMC_OK;
 	}
 	/* A good read says only how its channels were found, if that was unusual. */
 	snprintf(out->error, sizeof(out->error), "%s", b->discovery_note);

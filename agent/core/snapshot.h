@@ -34,6 +34,12 @@ struct bmc_snapshot {
 	char error[BMC_ERROR_MAX]; /* why not; after a good read a note (how channels were found),
 				      or "" */
 	struct bmc_info info;
+	/*
+	 * With status BMC_OK (the BMC answers IPMI: it is reachable), whether its
+	 * LAN channels were read too: BMC_OK, or why not (error says); the
+	 * channels below are then not filled in.
+	 */
+	enum bmc_status lan_status;
 	/* password_user_id is the user the agent logs in as (known after one good read). */
 	bool own_user_known, own_user;
 	size_t nchannels;

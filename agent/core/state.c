@@ -155,6 +155,23 @@ static void state_report_external(struct state *st, struct state_bmc *b,
 	}
 }
 
+/*
+ * The BMC answers IPMI (it is reachable, with its identity) but its LAN
+ * channels could not be read: an error of this BMC, counted as a failed
+ * refresh, and its rows keep their last known values.
+ */
+static void state_lan_failed(struct state *st, struct state_bmc *b, const struct bmc_snapshot *snap)
+{
+	b->refresh_failures++;
+	if (!b->lan_failing || strcmp(b->last_error, snap->error) != 0)
+		log_warn("BMC %s: answers, but its LAN channels cannot be read: %s", b->cfg->name,
+			 snap->error);
+	b->lan_failing = true;
+	b->info = snap->info;
+	snprintf(b->last_error, sizeof(b->last_error), "%s", snap->error);
+	state_report_reach(st, b, STATE_REACH_UP);
+}
+
 void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapshot *snap, double now)
 {
 	struct bmc_channel merged[CONFIG_MAX_CHANNELS];
@@ -172,11 +189,18 @@ void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapsho
 		state_report_reach(st, b, STATE_REACH_DOWN);
 		return;
 	}
-	b->refreshes++;
 	if (snap->own_user_known) {
 		b->own_user_known = true;
 		b->own_user = snap->own_user;
 	}
+	if (snap->lan_status != BMC_OK) {
+		state_lan_failed(st, b, snap);
+		return;
+	}
+	if (b->lan_failing)
+		log_notice("BMC %s: LAN channels read again", b->cfg->name);
+	b->lan_failing = false;
+	b->refreshes++;
 	if (b->sets_in_flight > 0 && b->ever_read) {
 		/* The SET's own outcome will be published; this read may predate it. */
 		b->last_ok = now;

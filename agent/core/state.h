@@ -37,8 +37,9 @@ struct state_bmc {
 	const struct config_bmc *cfg;
 	struct bmc *bmc;
 	enum state_reach reach;
-	bool ever_read; /* a read succeeded once: info and channels are known */
-	double last_ok; /* monotonic seconds of the last good read */
+	bool ever_read;	  /* a read succeeded once: info and channels are known */
+	bool lan_failing; /* the BMC answers, but its LAN channels could not be read */
+	double last_ok;	  /* monotonic seconds of the last good read */
 	char last_error[BMC_ERROR_MAX];
 	struct bmc_info info;
 	size_t nchannels; /* sorted by channel number */

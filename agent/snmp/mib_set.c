@@ -103,8 +103,11 @@ static int mib_check_varbind(struct mib_context *ctx, const netsnmp_variable_lis
 	rc = col->check(col, ctx, &in, vb);
 	if (rc != SNMP_ERR_NOERROR)
 		return rc;
-	/* A configured BMC never read yet: its channels are unknown, not absent. */
-	if (in.b && !in.b->ever_read)
+	/*
+	 * A configured BMC whose channels were never read: they are unknown, not
+	 * absent. (Its own columns need only that it answers: RESERVE2.)
+	 */
+	if (in.b && !in.b->ever_read && in.group == MIB_G_CHANNEL)
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	if (where != 0 && in.ch && (col->field & in.ch->absent))
 		log_info("SET refused on BMC %s channel %ld: the BMC does not support its %s",

@@ -262,6 +262,36 @@ static void test_newly_unsupported_keeps_last_value(void **ctx)
 	assert_int_equal(f->rec.last_fields, LANCONF_F_VLAN_PRIORITY);
 }
 
+/* It answers IPMI but its LAN channels cannot be read: reachable, its error, rows kept. */
+static void test_lan_failure_is_not_unreachability(void **ctx)
+{
+	struct fixture *f = *ctx;
+	struct bmc_snapshot s = good_snapshot();
+	struct state_bmc *b = state_find_bmc(&f->st, 1);
+
+	state_apply_snapshot(&f->st, 0, &s, 1.0);
+	s = good_snapshot();
+	s.nchannels = 0;
+	s.info.manufacturer_id = 343;
+	s.lan_status = BMC_UNSUPPORTED;
+	strcpy(s.error, "Get LAN parameter 3 (IP address) on channel 1: completion code 0xc1");
+	state_apply_snapshot(&f->st, 0, &s, 2.0);
+	assert_int_equal(b->reach, STATE_REACH_UP);
+	assert_int_equal(f->rec.lost, 0);
+	assert_int_equal(b->info.manufacturer_id, 343);
+	assert_int_equal(b->nchannels, 2);
+	assert_string_equal(b->last_error, s.error);
+	assert_int_equal(b->refreshes, 1);
+	assert_int_equal(b->refresh_failures, 1);
+	assert_int_equal(state_refresh_age(b, 2.0), 1); /* the last good read is the first */
+	/* Read whole again: the error goes. */
+	s = good_snapshot();
+	state_apply_snapshot(&f->st, 0, &s, 3.0);
+	assert_string_equal(b->last_error, "");
+	assert_false(b->lan_failing);
+	assert_int_equal(b->refreshes, 2);
+}
+
 static void test_readback_is_our_change(void **ctx)
 {
 	struct fixture *f = *ctx;
@@ -536,6 +566,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_down_at_start_reports_lost, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_external_change_detected, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_newly_unsupported_keeps_last_value, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_lan_failure_is_not_unreachability, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_readback_is_our_change, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_identify_and_age, setup, teardown),
