@@ -18,6 +18,7 @@
 #include "mib_set.h"
 #include "notify.h"
 #include "redact.h"
+#include "refresh.h"
 #include "sdnotify.h"
 #include "state.h"
 #include "version.h"
@@ -31,6 +32,7 @@ struct agent {
 	struct bmc **bmcs; /* in state order: bmcs[pos] is state.bmcs[pos].bmc */
 	struct state state;
 	struct fleet *fleet;
+	struct refresh *refresh; /* the periodic reads, queued on the fleet */
 	struct mib_context mib;
 	bool ready_sent;
 	size_t reachable_reported;
@@ -197,7 +199,7 @@ static void agent_loop_once(struct agent *a)
 	fd_set readfds, writefds, exceptfds;
 	struct timeval timeout = {.tv_sec = 0, .tv_usec = AGENT_MAX_WAIT_MS * 1000};
 	double now = clock_now();
-	int wait_ms = fleet_wait_ms(a->fleet, now, AGENT_MAX_WAIT_MS);
+	int wait_ms = refresh_wait_ms(a->refresh, now, AGENT_MAX_WAIT_MS);
 
 	FD_ZERO(&readfds);
 	FD_ZERO(&writefds);
@@ -229,22 +231,31 @@ static void agent_loop_once(struct agent *a)
 	run_alarms();
 	netsnmp_check_outstanding_agent_requests();
 	now = clock_now();
-	fleet_tick(a->fleet, now);
+	refresh_tick(a->refresh, now);
 	mib_tick(&a->mib, now);
 }
 
-/* schedules: per BMC of a->state, carried from the fleet before a reload (or NULL). */
-static int agent_start_fleet(struct agent *a, const struct fleet_schedule *schedules)
+/*
+ * The fleet and its refresh schedule. schedules: per BMC of a->state,
+ * carried from the refresh schedule before a reload (or NULL).
+ */
+static int agent_start_fleet(struct agent *a, const struct refresh_schedule *schedules)
 {
-	struct fleet_ops ops = {
-	    .refresh_run = agent_refresh_run,
-	    .refresh_done = agent_refresh_done,
-	    .idle = agent_idle,
+	const struct refresh_ops ops = {
+	    .run = agent_refresh_run,
+	    .done = agent_refresh_done,
 	    .arg = a,
 	};
 
-	a->fleet = fleet_start((void *const *)a->bmcs, a->state.nbmcs, a->cfg->workers,
-			       a->cfg->refresh_interval, &ops, schedules);
+	a->fleet = fleet_start((void *const *)a->bmcs, a->state.nbmcs, a->cfg->workers, agent_idle);
+	if (a->fleet) {
+		a->refresh = refresh_start(a->fleet, a->state.nbmcs, a->cfg->refresh_interval, &ops,
+					   schedules);
+		if (!a->refresh) {
+			fleet_free(a->fleet);
+			a->fleet = NULL;
+		}
+	}
 	a->mib.fleet = a->fleet;
 	return a->fleet ? 0 : -1;
 }
@@ -318,11 +329,11 @@ static void agent_warn_restart_keys(const struct config *cur, const struct confi
  * for the new state, in which a kept BMC keeps its own.
  */
 static void agent_swap_config(struct agent *a, struct config *cfg, struct config *next,
-			      struct fleet_schedule **sched)
+			      struct refresh_schedule **sched)
 {
 	struct bmc **by_cfg = calloc(next->nbmcs ? next->nbmcs : 1, sizeof(*by_cfg));
 	bool *taken = calloc(a->state.nbmcs ? a->state.nbmcs : 1, sizeof(*taken));
-	struct fleet_schedule *new_sched =
+	struct refresh_schedule *new_sched =
 	    calloc(next->nbmcs ? next->nbmcs : 1, sizeof(*new_sched));
 	struct state old = a->state;
 	struct bmc **old_bmcs = a->bmcs;
@@ -379,7 +390,7 @@ out:
 /* SIGHUP: read the file again; a bad one changes nothing. */
 static void agent_reload(struct agent *a, struct config *cfg)
 {
-	struct fleet_schedule *sched;
+	struct refresh_schedule *sched;
 	struct config next;
 	char err[512];
 	int rv;
@@ -397,7 +408,9 @@ static void agent_reload(struct agent *a, struct config *cfg)
 	/* Kept BMCs keep their next read and back-off: a reload is no cold start. */
 	sched = calloc(a->state.nbmcs ? a->state.nbmcs : 1, sizeof(*sched));
 	for (size_t pos = 0; sched && pos < a->state.nbmcs; pos++)
-		sched[pos] = fleet_schedule_of(a->fleet, pos);
+		sched[pos] = refresh_schedule_of(a->refresh, pos);
+	refresh_free(a->refresh);
+	a->refresh = NULL;
 	fleet_free(a->fleet);
 	a->fleet = NULL;
 	agent_swap_config(a, cfg, &next, &sched);
@@ -415,6 +428,9 @@ static void agent_reload(struct agent *a, struct config *cfg)
 
 static void agent_stop_bmcs(struct agent *a)
 {
+	/* (the fleet was stopped and delivered: no read's done() comes any more) */
+	refresh_free(a->refresh);
+	a->refresh = NULL;
 	fleet_free(a->fleet);
 	a->fleet = NULL;
 	if (a->bmcs)

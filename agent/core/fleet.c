@@ -2,31 +2,22 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <stdint.h>
+#include <stdbool.h>
 #include <stdlib.h>
-#include <time.h>
 
-#include "clock.h"
 #include "log.h"
 #include "wakepipe.h"
-
-/* The first reads of all actors are spread over this much of an interval at most ... */
-#define FLEET_FIRST_SPREAD_FRACTION 0.25
-/* ... and over no more than this per actor, so a small fleet starts at once. */
-#define FLEET_FIRST_SPREAD_PER_ACTOR 0.02
-/* Each later refresh comes at interval * (1 - up to this), so reads never bunch up again. */
-#define FLEET_JITTER 0.1
 
 struct fleet_cmd {
 	fleet_run_fn run;
 	fleet_done_fn done;
 	void *arg;
-	bool refresh; /* the fleet's own periodic read; everything else comes first */
+	bool low; /* fleet_submit_low(); everything else comes first */
 	struct fleet_cmd *next;
 };
 
 /* The two lanes of actors waiting for a worker: a ring of n slots each. */
-enum { FLEET_LANE_FIRST, FLEET_LANE_REFRESH, FLEET_LANES };
+enum { FLEET_LANE_FIRST, FLEET_LANE_LOW, FLEET_LANES };
 
 struct fleet_ring {
 	size_t *slot;
@@ -39,19 +30,6 @@ struct fleet_actor {
 	struct fleet_cmd *head, *tail;
 	bool running;		  /* a worker owns the actor */
 	bool queued[FLEET_LANES]; /* in that lane's ring */
-	/* SNMP thread only: the refresh schedule */
-	double due;
-	bool refresh_queued;
-	bool ever_ok;
-	unsigned failures;
-};
-
-/* One refresh in flight: the command's argument. */
-struct fleet_refresh {
-	struct fleet *f;
-	size_t index;
-	void *result;
-	bool ok;
 };
 
 struct fleet {
@@ -62,8 +40,8 @@ struct fleet {
 	struct fleet_actor *actors;
 	/*
 	 * Actors with queued commands and no worker, FIFO per lane. An actor
-	 * whose next command is not a refresh waits in the first lane, which
-	 * workers serve before the refresh lane. An actor may sit in both; a
+	 * whose next command is of normal priority waits in the first lane,
+	 * which workers serve before the low lane. An actor may sit in both; a
 	 * stale entry (actor running, or nothing queued) is skipped.
 	 */
 	struct fleet_ring lane[FLEET_LANES];
@@ -72,34 +50,8 @@ struct fleet {
 	struct wakepipe done_wake;
 	size_t nworkers;
 	pthread_t *workers;
-	unsigned refresh_interval;
-	double next_due; /* SNMP thread: no refresh falls due before this */
-	struct fleet_ops ops;
-	unsigned seed; /* jitter, SNMP thread only */
+	fleet_idle_fn idle;
 };
-
-double fleet_retry_delay(unsigned refresh_interval, unsigned failures, bool ever_ok)
-{
-	double delay = 1;
-
-	if (failures == 0)
-		return refresh_interval;
-	if (!ever_ok) {
-		/* First contact failed: 2, 4, 8 ... seconds, never more than an interval. */
-		for (unsigned i = 0; i < failures && delay < refresh_interval; i++)
-			delay *= 2;
-		return delay < refresh_interval ? delay : refresh_interval;
-	}
-	/* The first retry comes after one interval, then 2, 4, 8 intervals. */
-	for (unsigned i = 1; i < failures && delay < FLEET_BACKOFF_MAX_FACTOR; i++)
-		delay *= 2;
-	return refresh_interval * delay;
-}
-
-static double fleet_random(struct fleet *f)
-{
-	return (double)rand_r(&f->seed) / ((double)RAND_MAX + 1.0);
-}
 
 /* ------------------------------------------------------------ workers -- */
 
@@ -107,7 +59,7 @@ static double fleet_random(struct fleet *f)
 static void ring_push(struct fleet *f, size_t index)
 {
 	struct fleet_actor *a = &f->actors[index];
-	int lane = a->head->refresh ? FLEET_LANE_REFRESH : FLEET_LANE_FIRST;
+	int lane = a->head->low ? FLEET_LANE_LOW : FLEET_LANE_FIRST;
 	struct fleet_ring *r = &f->lane[lane];
 
 	if (a->queued[lane])
@@ -121,13 +73,13 @@ static void ring_push(struct fleet *f, size_t index)
 /* Lock held: is any actor waiting in a lane? */
 static bool ring_waiting(const struct fleet *f)
 {
-	return f->lane[FLEET_LANE_FIRST].len > 0 || f->lane[FLEET_LANE_REFRESH].len > 0;
+	return f->lane[FLEET_LANE_FIRST].len > 0 || f->lane[FLEET_LANE_LOW].len > 0;
 }
 
 /* Lock held; ring_waiting(). The first lane goes first. */
 static size_t ring_pop(struct fleet *f)
 {
-	int lane = f->lane[FLEET_LANE_FIRST].len > 0 ? FLEET_LANE_FIRST : FLEET_LANE_REFRESH;
+	int lane = f->lane[FLEET_LANE_FIRST].len > 0 ? FLEET_LANE_FIRST : FLEET_LANE_LOW;
 	struct fleet_ring *r = &f->lane[lane];
 	size_t index = r->slot[r->head];
 
@@ -166,9 +118,9 @@ static void run_one(struct fleet *f, size_t index)
 	c->run(a->actor, c->arg);
 	pthread_mutex_lock(&f->lock);
 	finish_cmd(f, c);
-	if (!a->head && f->ops.idle) {
+	if (!a->head && f->idle) {
 		pthread_mutex_unlock(&f->lock);
-		f->ops.idle(a->actor);
+		f->idle(a->actor);
 		pthread_mutex_lock(&f->lock);
 	}
 	a->running = false;
@@ -223,33 +175,7 @@ static int start_workers(struct fleet *f, unsigned workers)
 
 /* -------------------------------------------------------------- public -- */
 
-static void schedule_first_reads(struct fleet *f, double now,
-				 const struct fleet_schedule *schedules)
-{
-	double spread = FLEET_FIRST_SPREAD_PER_ACTOR * (double)f->n;
-
-	if (spread > FLEET_FIRST_SPREAD_FRACTION * f->refresh_interval)
-		spread = FLEET_FIRST_SPREAD_FRACTION * f->refresh_interval;
-	f->next_due = now;
-	for (size_t i = 0; i < f->n; i++) {
-		struct fleet_actor *a = &f->actors[i];
-		const struct fleet_schedule *s = schedules ? &schedules[i] : NULL;
-
-		if (s && s->valid) {
-			a->ever_ok = s->ever_ok;
-			a->failures = s->failures;
-			/* (the interval may have been shortened since) */
-			a->due =
-			    s->due < now + f->refresh_interval ? s->due : now + f->refresh_interval;
-		} else {
-			a->due = now + spread * ((double)i + fleet_random(f)) / (double)f->n;
-		}
-	}
-}
-
-struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
-			  unsigned refresh_interval, const struct fleet_ops *ops,
-			  const struct fleet_schedule *schedules)
+struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers, fleet_idle_fn idle)
 {
 	struct fleet *f = calloc(1, sizeof(*f));
 
@@ -260,13 +186,11 @@ struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
 	if (workers > FLEET_WORKERS_MAX)
 		workers = FLEET_WORKERS_MAX;
 	f->n = n;
-	f->ops = *ops;
-	f->refresh_interval = refresh_interval;
-	f->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)f;
+	f->idle = idle;
 	f->actors = calloc(n ? n : 1, sizeof(*f->actors));
 	for (int l = 0; l < FLEET_LANES; l++)
 		f->lane[l].slot = calloc(n ? n : 1, sizeof(*f->lane[l].slot));
-	if (!f->actors || !f->lane[FLEET_LANE_FIRST].slot || !f->lane[FLEET_LANE_REFRESH].slot ||
+	if (!f->actors || !f->lane[FLEET_LANE_FIRST].slot || !f->lane[FLEET_LANE_LOW].slot ||
 	    wakepipe_open(&f->done_wake) < 0) {
 		free(f->actors);
 		for (int l = 0; l < FLEET_LANES; l++)
@@ -278,7 +202,6 @@ struct fleet *fleet_start(void *const *actors, size_t n, unsigned workers,
 	pthread_cond_init(&f->work, NULL);
 	for (size_t i = 0; i < n; i++)
 		f->actors[i].actor = actors[i];
-	schedule_first_reads(f, clock_now(), schedules);
 	if (start_workers(f, workers) < 0) {
 		fleet_stop(f);
 		fleet_free(f);
@@ -328,19 +251,19 @@ int fleet_fd(const struct fleet *f)
 }
 
 /*
- * Lock held. A refresh goes to the back of the actor's queue; any other
- * command goes behind the other non-refresh commands but ahead of queued
- * refreshes: a SET never waits for a read that has not started (and a read
- * that runs after it sees it).
+ * Lock held. A low-priority command goes to the back of the actor's queue;
+ * any other goes behind the other normal commands but ahead of queued
+ * low-priority ones: a SET never waits for a background read that has not
+ * started (and a read that runs after it sees it).
  */
 static void actor_enqueue(struct fleet_actor *a, struct fleet_cmd *c)
 {
 	struct fleet_cmd **pp = &a->head;
 
-	if (c->refresh)
+	if (c->low)
 		pp = a->tail ? &a->tail->next : &a->head;
 	else
-		while (*pp && !(*pp)->refresh)
+		while (*pp && !(*pp)->low)
 			pp = &(*pp)->next;
 	c->next = *pp;
 	*pp = c;
@@ -349,7 +272,7 @@ static void actor_enqueue(struct fleet_actor *a, struct fleet_cmd *c)
 }
 
 static int submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn done, void *arg,
-		  bool refresh)
+		  bool low)
 {
 	struct fleet_cmd *c;
 	struct fleet_actor *a;
@@ -362,7 +285,7 @@ static int submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn
 	c->run = run;
 	c->done = done;
 	c->arg = arg;
-	c->refresh = refresh;
+	c->low = low;
 	a = &f->actors[index];
 	pthread_mutex_lock(&f->lock);
 	if (f->stopping) {
@@ -380,6 +303,11 @@ static int submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn
 int fleet_submit(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn done, void *arg)
 {
 	return submit(f, index, run, done, arg, false);
+}
+
+int fleet_submit_low(struct fleet *f, size_t index, fleet_run_fn run, fleet_done_fn done, void *arg)
+{
+	return submit(f, index, run, done, arg, true);
 }
 
 size_t fleet_deliver(struct fleet *f)
@@ -406,113 +334,4 @@ size_t fleet_deliver(struct fleet *f)
 		count++;
 	}
 	return count;
-}
-
-/* ---------------------------------------------------------- refreshes -- */
-
-static void refresh_run(void *actor, void *arg)
-{
-	struct fleet_refresh *r = arg;
-
-	r->result = r->f->ops.refresh_run(actor, &r->ok);
-}
-
-static void refresh_done(void *arg)
-{
-	struct fleet_refresh *r = arg;
-	struct fleet *f = r->f;
-	struct fleet_actor *a = &f->actors[r->index];
-	double delay;
-
-	a->refresh_queued = false;
-	if (r->ok) {
-		a->ever_ok = true;
-		a->failures = 0;
-		/* Early, never late: ipmiBmcLastRefresh stays below the interval. */
-		delay = f->refresh_interval * (1.0 - FLEET_JITTER * fleet_random(f));
-	} else {
-		a->failures++;
-		delay = fleet_retry_delay(f->refresh_interval, a->failures, a->ever_ok);
-		log_debug("fleet: BMC %zu failed %u time(s), next try in %g s", r->index + 1,
-			  a->failures, delay);
-	}
-	a->due = clock_now() + delay;
-	if (a->due < f->next_due)
-		f->next_due = a->due;
-	f->ops.refresh_done(r->index, r->result, f->ops.arg);
-	free(r);
-}
-
-struct fleet_schedule fleet_schedule_of(const struct fleet *f, size_t index)
-{
-	const struct fleet_actor *a = &f->actors[index];
-	struct fleet_schedule s = {
-	    .valid = true, .due = a->due, .ever_ok = a->ever_ok, .failures = a->failures};
-
-	return s;
-}
-
-static void queue_refresh(struct fleet *f, size_t index)
-{
-	struct fleet_refresh *r;
-
-	if (f->actors[index].refresh_queued)
-		return;
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return;
-	r->f = f;
-	r->index = index;
-	if (submit(f, index, refresh_run, refresh_done, r, true) < 0) {
-		free(r);
-		return;
-	}
-	f->actors[index].refresh_queued = true;
-}
-
-/*
- * The loop calls this at every turn (every request), so the scan over all
- * actors runs only when the earliest due time has come, which also finds
- * the next one.
- */
-void fleet_tick(struct fleet *f, double now)
-{
-	double next = now + f->refresh_interval;
-
-	if (f->refresh_interval == 0 || now < f->next_due)
-		return;
-	for (size_t i = 0; i < f->n; i++) {
-		struct fleet_actor *a = &f->actors[i];
-
-		if (a->refresh_queued)
-			continue;
-		if (a->due <= now)
-			queue_refresh(f, i);
-		else if (a->due < next)
-			next = a->due;
-	}
-	/* A queued refresh reschedules its actor when it is done (refresh_done). */
-	f->next_due = next;
-}
-
-int fleet_wait_ms(const struct fleet *f, double now, int max_ms)
-{
-	double wait = f->next_due - now;
-
-	if (f->refresh_interval == 0 || wait >= max_ms / 1000.0)
-		return max_ms;
-	if (wait <= 0)
-		return 0;
-	return (int)(wait * 1000.0) + 1;
-}
-
-void fleet_refresh_soon(struct fleet *f, size_t index)
-{
-	if (index < f->n)
-		queue_refresh(f, index);
-}
-
-bool fleet_refresh_pending(const struct fleet *f, size_t index)
-{
-	return index < f->n && f->actors[index].refresh_queued;
 }
