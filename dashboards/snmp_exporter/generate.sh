@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Regenerates snmp.yml (the snmp_exporter configuration) from generator.yml
 # with the snmp_exporter generator and IPMI-CHANNEL-MIB.
 #

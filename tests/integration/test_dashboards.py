@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """dashboards/: the snmp_exporter module, the Grafana dashboard, the alert rules.
 
 - snmp.yml is what Debian's prometheus-snmp-generator (snmp_exporter 0.21)
@@ -15,7 +16,8 @@
   template variables) names only metrics of snmp.yml and labels they carry,
   parses as PromQL (promtool) and returns data from a real Prometheus that
   scrapes the exporter with the scrape configuration of dashboards/README.md;
-- the example alert rules pass `promtool check rules` and their unit tests.
+- the example alert rules pass `promtool check rules` and their unit tests
+  (test_alerts.py sees them fire and resolve against a live agent).
 
 Every tool comes from Debian (scripts/install-deps.sh installs them): a
 missing one fails the test, none is skipped.
@@ -64,6 +66,9 @@ LABEL_VALUED = {"DisplayString", "PhysAddress48", "InetAddressIPv4", "OctetStrin
                 "EnumAsStateSet", "EnumAsInfo"}
 # Labels Prometheus adds to every scraped series.
 TARGET_LABELS = {"instance", "job"}
+# Series of the scrape itself rather than of the module: `up` tells a failed
+# scrape, and with the agent's own series it tells an agent that is gone.
+SCRAPE_METRICS = {"up"}
 
 
 PACKAGE_OF = {"prometheus-snmp-exporter": "prometheus-snmp-exporter",
@@ -229,9 +234,11 @@ def promql_names(expr):
     text = re.sub(r"(?<![A-Za-z0-9_:])\d+(\.\d+)?", " ", text)  # numbers
     for m in IDENT.finditer(text):
         word = m.group(0)
+        if word.lower() in PROMQL_KEYWORDS:  # also "or (...)", "unless (...)"
+            continue
         if text[m.end():].lstrip().startswith("("):
             assert word in PROMQL_FUNCTIONS, f"unknown function {word} in {expr!r}"
-        elif word.lower() not in PROMQL_KEYWORDS:
+        else:
             metrics.add(word)
     return metrics, labels
 
@@ -319,7 +326,7 @@ def test_dashboard_queries_name_only_snmp_yml_metrics(dashboard, module_metrics)
     used = set()
     for where, expr in dashboard_exprs(dashboard):
         try:
-            used |= check_expr(expr, module_metrics)
+            used |= check_expr(expr, module_metrics, extra_metrics=SCRAPE_METRICS)
         except AssertionError as exc:
             raise AssertionError(f"{where}: {exc}") from None
     # what the dashboard is for
@@ -378,10 +385,28 @@ def test_alert_rules(dash, module_metrics):
     rules = yaml.safe_load((rules_dir / "alerts.yml").read_text())
     exprs = [r["expr"] for g in rules["groups"] for r in g["rules"]]
     for e in exprs:
-        check_expr(e, module_metrics, extra_metrics={"up"})
+        check_expr(e, module_metrics, extra_metrics=SCRAPE_METRICS)
     joined = " ".join(exprs)
     assert "rate(ipmiBmcRefreshFailures[5m]) > 0" in joined
     assert 'ipmiBmcReachable{ipmiBmcReachable="true"} == 0' in joined
+    # an agent gone while snmpd answers: up stays 1, the agent's scalar goes
+    assert re.search(r'up\{job="ipmi-agentx"\} == 1 unless on \(job, instance\) ipmiAgentUptime',
+                     joined), joined
+
+
+def test_readme_says_what_fires_when(dash):
+    """dashboards/README.md's alert table is alerts.yml: every rule, its
+    severity, its `for` and its expression, and nothing else."""
+    rules = {r["alert"]: r for g in yaml.safe_load((dash / "prometheus" / "alerts.yml")
+                                                   .read_text())["groups"] for r in g["rules"]}
+    text = (dash / "README.md").read_text()
+    rows = re.findall(r"^\| `(Ipmi\w+)` \((\w+)\) \| [^|]+ \| ([^|]+) \| `([^`]+)` \|$", text, re.M)
+    assert sorted(r[0] for r in rows) == sorted(rules), (rows, sorted(rules))
+    for name, severity, for_, expr in rows:
+        rule = rules[name]
+        assert severity == rule["labels"]["severity"], name
+        assert for_.strip() == rule.get("for", "—"), name
+        assert " ".join(expr.split()) == " ".join(rule["expr"].split()), name
 
 
 # --- the exporter against a live world ----------------------------------------
@@ -624,17 +649,22 @@ def test_dashboard_queries_return_data(exporter_world, dash, dashboard, module_m
     up = prom.query('up{job="ipmi-agentx"}')
     assert [(r["metric"]["instance"], r["value"][1]) for r in up] == [(w.master.address, "1")]
 
-    no_data_when_healthy = {"Last error"}  # lists failing BMCs only
     for where, expr in dashboard_exprs(dashboard):
         expr = substitute_grafana(expr)
         if where.startswith("variable"):
             continue
         title = re.match(r"panel '(.*)' target", where).group(1)
         result = prom.query(expr)
-        if title in no_data_when_healthy:
+        if title == "Last error":  # lists failing BMCs only
             # (a refresh that timed out on a loaded machine would list alpha)
             assert all(r["metric"]["ipmiBmcLastError"] for r in result), (where, result)
             continue
+        if title == "No longer served":  # BMCs gone: none while all is well
+            assert result == [], (where, result)
+            continue
+        if title == "Agent attached":
+            assert [(r["metric"], r["value"][1]) for r in result] == \
+                [({"instance": w.master.address}, "1")], (where, result)
         assert result, f"{where}: no data for {expr}"
         for r in result:
             assert r["metric"]["instance"] == w.master.address, (where, r)
@@ -654,7 +684,8 @@ def test_dashboard_queries_return_data(exporter_world, dash, dashboard, module_m
 
     rules = w.wait_for(evaluated, 10, "prometheus to evaluate the alerting rules")
     assert sorted(r["name"] for r in rules) == [
-        "IpmiAgentDown", "IpmiBmcRefreshFailures", "IpmiBmcSetFailed", "IpmiBmcUnreachable"]
+        "IpmiAgentDown", "IpmiAgentUnreachable", "IpmiBmcRefreshFailures", "IpmiBmcSetFailed",
+        "IpmiBmcUnreachable", "IpmiBmcVanished"]
     assert all(r["health"] == "ok" for r in rules), rules
     firing = [a for a in prom.api("alerts")["alerts"] if a["state"] == "firing"]
     assert firing == [], firing
