@@ -29,6 +29,7 @@ then skip rather than touch the machine.
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import uuid
@@ -107,6 +108,13 @@ class Sandbox:
 
     def stop(self):
         if self._proc is not None:
+            if self.pid is not None:
+                # the holder: unshare, its parent, ignores SIGTERM and exits
+                # when it does, taking the namespace with it
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             if self._proc.poll() is None:
                 self._proc.terminate()
                 try:
