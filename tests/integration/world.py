@@ -750,8 +750,20 @@ class Agent(Peer):
         return wait_for(synced, timeout, f"BMCs {sorted(bmcs)} to be read",
                         interval=0.1, on_fail=self.world.log_tails)
 
-    def stop(self, timeout=5.0):
-        """SIGTERM; the agent must exit 0 within `timeout` seconds."""
+    def longest_bmc_timeout(self):
+        """The longest session timeout (s) of the BMCs this agent was configured with."""
+        return max([self.timeout_ms / 1000.0] +
+                   [o.get("timeout_ms", 0) / 1000.0 for o in self.bmc_overrides.values()])
+
+    def stop(self, timeout=None):
+        """SIGTERM; the agent must exit 0 within `timeout` seconds.
+
+        By default 5 s, or more where a BMC's session timeout is longer: the
+        agent lets every command already running finish (a login to a dead
+        BMC lasts its whole timeout), so it leaves no BMC half changed.
+        """
+        if timeout is None:
+            timeout = max(5.0, self.longest_bmc_timeout() + 3.0)
         if not self.proc.running():
             raise WorldError(f"ipmi-agentx was not running (exit code "
                              f"{self.proc.returncode()})\n{self.proc.log_tail()}")
