@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Run by cpack: the binary's default configuration path, the unit's paths
 # and the MIB directory were fixed when the build was configured, so a DEB
 # is only right for a build configured with CMAKE_INSTALL_PREFIX=/usr.
