@@ -37,7 +37,9 @@ from pathlib import Path
 
 # Top-level directories dpkg and the maintainer scripts may write. Symbolic
 # links (merged /usr: /bin -> usr/bin) are followed by the overlay of /usr.
-OVERLAID = ("etc", "usr", "var", "opt", "srv", "root",
+# Not /root, /home, /tmp: a source tree or build directory there stays the
+# machine's (dpkg never writes there).
+OVERLAID = ("etc", "usr", "var", "opt", "srv",
             "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 _SETUP = r"""
