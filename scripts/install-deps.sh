@@ -15,7 +15,7 @@ packages=(
     clang libclang-rt-14-dev
     procps iproute2
     dpkg-dev lintian systemd man-db groff-base binutils  # package: cpack DEB (dpkg-shlibdeps), lintian, systemd-analyze and systemd.pc, man --warnings, readelf and objcopy (-dbgsym)
-    mandoc util-linux  # man pages: mandoc -Tlint; package tests: unshare/nsenter/setpriv (a private mount namespace)
+    mandoc util-linux strace  # man pages: mandoc -Tlint; package tests: unshare/nsenter/setpriv (a private mount namespace); the unit's system call filter against a trace
     prometheus-snmp-exporter prometheus python3-yaml  # dashboards/: snmp_exporter + generator, promtool
 )
 # The standard SMIv2 MIBs are fetched from npm at build time (Debian main has none).

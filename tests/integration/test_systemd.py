@@ -227,3 +227,85 @@ def test_plain_stderr_format_without_journal(aworld):
     assert any(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} \w+: ", ln)
                for ln in lines), lines[:5]
     assert not any(re.match(r"<\d>", ln) for ln in lines), lines[:5]
+
+
+def syscall_groups():
+    """{"@group": [entries]} of `systemd-analyze syscall-filter`."""
+    out = subprocess.run([SYSTEMD_ANALYZE, "syscall-filter", "--no-pager"], capture_output=True,
+                         text=True, timeout=60, env=dict(os.environ, SYSTEMD_LOG_COLOR="0")).stdout
+    groups, current = {}, None
+    for line in out.splitlines():
+        if line.startswith("@"):
+            current = line.split()[0]
+            groups[current] = []
+        elif current and line.strip() and not line.strip().startswith("#"):
+            groups[current].append(line.strip())
+    return groups
+
+
+def expand(groups, name, seen=None):
+    seen = set() if seen is None else seen
+    out = set()
+    for entry in groups.get(name, []):
+        if entry.startswith("@"):
+            if entry not in seen:
+                seen.add(entry)
+                out |= expand(groups, entry, seen)
+        else:
+            out.add(entry)
+    return out
+
+
+def unit_syscall_filter(unit_text):
+    """The system calls the unit's SystemCallFilter= lines allow."""
+    groups = syscall_groups()
+    allowed = set()
+    for value in unit_settings(unit_text).get("SystemCallFilter", []):
+        deny = value.startswith("~")
+        names = set()
+        for item in value.lstrip("~").split():
+            names |= expand(groups, item) if item.startswith("@") else {item}
+        allowed = allowed - names if deny else allowed | names
+    return allowed
+
+
+@pytest.mark.skipif(SYSTEMD_ANALYZE is None, reason="systemd-analyze not installed (systemd)")
+@pytest.mark.skipif(os.environ.get("IPMI_AGENTX_SANITIZE") in ("1", "ON", "true"),
+                    reason="the sanitizers' own system calls (LeakSanitizer's ptrace) are not the "
+                           "agent's: the plain build is checked")
+def test_system_calls_within_the_units_filter(aworld):
+    """The unit's SystemCallFilter= (@system-service without @privileged and
+    @resources) allows every system call the agent makes: traced with
+    strace through start, a BMC read, a SET, a reload and a stop."""
+    strace = shutil.which("strace")
+    if strace is None:
+        pytest.fail("strace not installed (scripts/install-deps.sh installs it)")
+    allowed = unit_syscall_filter(generated_unit().read_text())
+    assert "read" in allowed and "chown" not in allowed and "setrlimit" not in allowed
+    alpha = aworld.sim("alpha", channels=1)
+    master = aworld.start_master()
+    agent = Agent(aworld, master, [alpha], debug=False)
+    trace = aworld.dir / "agent.strace"
+    agent.proc.argv = [strace, "-f", "-qq", "-o", str(trace), *agent.proc.argv]
+    agent.start()
+    agent.wait_synced()
+    # signals go to the agent itself, strace's child (not to strace)
+    children = Path(f"/proc/{agent.proc.pid}/task/{agent.proc.pid}/children").read_text().split()
+    assert len(children) == 1, children
+    pid = int(children[0])
+    res = aworld.snmpset(("IPMI-CHANNEL-MIB::ipmiChannelVlanPriority.1.1", "i", 5))
+    assert res.status == "noError", res
+    os.kill(pid, signal.SIGHUP)
+    wait_for(lambda: "configuration reloaded" in agent.log(), 10, "the reload",
+             on_fail=agent.proc.log_tail)
+    agent.wait_synced()
+    os.kill(pid, signal.SIGTERM)
+    assert agent.proc.wait(10) == 0, agent.proc.log_tail()
+    used = set()
+    for line in trace.read_text().splitlines():
+        m = re.match(r"\d+\s+(?:<\.\.\. )?([a-z_0-9]+)[( ]", line)
+        if m and m.group(1) not in ("exit", "resumed"):
+            used.add(m.group(1))
+    assert {"openat", "connect", "sendto"} & used, sorted(used)  # the trace is the agent's
+    outside = sorted(used - allowed)
+    assert not outside, f"system calls the unit's filter denies (EPERM): {outside}"
