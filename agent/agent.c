@@ -162,6 +162,15 @@ static void agent_refresh_done(size_t pos, void *result, void *arg)
 	free(result);
 }
 
+/* ipmiAgentRefreshesLate: the pool is too small for the fleet (refresh.c logs the transitions). */
+static void agent_refresh_late(size_t pos, double seconds, void *arg)
+{
+	struct agent *a = arg;
+
+	a->mib.refreshes_late++;
+	log_debug("refresh: BMC %s started %.1f s late", a->state.bmcs[pos].cfg->name, seconds);
+}
+
 static void agent_idle(void *actor)
 {
 	bmc_idle(actor);
@@ -245,6 +254,7 @@ static int agent_start_fleet(struct agent *a, const struct refresh_schedule *sch
 	    .run = agent_refresh_run,
 	    .done = agent_refresh_done,
 	    .arg = a,
+	    .late = agent_refresh_late,
 	};
 
 	a->fleet = fleet_start((void *const *)a->bmcs, a->state.nbmcs, a->cfg->workers, agent_idle);

@@ -17,6 +17,7 @@
 struct refresh_actor {
 	double due;
 	bool queued; /* a read is queued or running, its done() not delivered */
+	bool behind; /* its last scheduled read started late */
 	bool ever_ok;
 	unsigned failures;
 };
@@ -25,6 +26,8 @@ struct refresh_actor {
 struct refresh_read {
 	struct refresh *r;
 	size_t index;
+	double due;	/* when it fell due; 0: asked for (refresh_soon), never late */
+	double started; /* written by the worker */
 	void *result;
 	bool ok;
 };
@@ -36,7 +39,8 @@ struct refresh {
 	unsigned interval;
 	double next_due; /* no read falls due before this */
 	struct refresh_ops ops;
-	unsigned seed; /* jitter */
+	unsigned seed;	/* jitter */
+	size_t nbehind; /* actors whose last scheduled read started late */
 };
 
 double refresh_retry_delay(unsigned refresh_interval, unsigned failures, bool ever_ok)
@@ -129,7 +133,33 @@ static void read_run(void *actor, void *arg)
 {
 	struct refresh_read *rd = arg;
 
+	rd->started = clock_now();
 	rd->result = rd->r->ops.run(actor, &rd->ok);
+}
+
+/* Count a late start, and say when the pool falls behind and when it has caught up. */
+static void note_lateness(struct refresh *r, struct refresh_actor *a, const struct refresh_read *rd)
+{
+	double late = rd->started - rd->due;
+	bool behind = rd->due > 0 && late > REFRESH_JITTER * r->interval;
+
+	if (rd->due <= 0 || behind == a->behind) {
+		if (behind && r->ops.late)
+			r->ops.late(rd->index, late, r->ops.arg);
+		return;
+	}
+	a->behind = behind;
+	if (behind) {
+		if (r->nbehind++ == 0)
+			log_warn(
+			    "refresh: reads are falling behind their interval (BMC %zu started "
+			    "%.1f s late): more workers are needed for this fleet",
+			    rd->index + 1, late);
+		if (r->ops.late)
+			r->ops.late(rd->index, late, r->ops.arg);
+	} else if (--r->nbehind == 0) {
+		log_notice("refresh: reads are on time again");
+	}
 }
 
 /* SNMP thread (fleet_deliver): reschedule the actor, then hand the result on. */
@@ -141,6 +171,7 @@ static void read_done(void *arg)
 	double delay;
 
 	a->queued = false;
+	note_lateness(r, a, rd);
 	if (rd->ok) {
 		a->ever_ok = true;
 		a->failures = 0;
@@ -159,7 +190,7 @@ static void read_done(void *arg)
 	free(rd);
 }
 
-static void queue_read(struct refresh *r, size_t index)
+static void queue_read(struct refresh *r, size_t index, double due)
 {
 	struct refresh_read *rd;
 
@@ -170,6 +201,7 @@ static void queue_read(struct refresh *r, size_t index)
 		return;
 	rd->r = r;
 	rd->index = index;
+	rd->due = due;
 	if (fleet_submit_low(r->fleet, index, read_run, read_done, rd) < 0) {
 		free(rd);
 		return;
@@ -194,7 +226,7 @@ void refresh_tick(struct refresh *r, double now)
 		if (a->queued)
 			continue;
 		if (a->due <= now)
-			queue_read(r, i);
+			queue_read(r, i, a->due);
 		else if (a->due < next)
 			next = a->due;
 	}
@@ -216,10 +248,15 @@ int refresh_wait_ms(const struct refresh *r, double now, int max_ms)
 void refresh_soon(struct refresh *r, size_t index)
 {
 	if (index < r->n)
-		queue_read(r, index);
+		queue_read(r, index, 0);
 }
 
 bool refresh_pending(const struct refresh *r, size_t index)
 {
 	return index < r->n && r->actors[index].queued;
+}
+
+size_t refresh_behind(const struct refresh *r)
+{
+	return r->nbehind;
 }

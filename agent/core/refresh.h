@@ -11,6 +11,12 @@
  * to the next fleet's refresh_start() (a reload keeps an unchanged BMC's next
  * read and back-off). Only the SNMP thread calls in here; ops->run is the one
  * part that runs in a worker.
+ *
+ * Falling behind is visible: a scheduled read that starts more than
+ * REFRESH_JITTER of an interval after it fell due (so later than one
+ * interval after the previous read) is late; ops->late counts it, and one
+ * line is logged when the first actor falls behind and one when the last
+ * catches up (refresh_behind() tells how many are behind now).
  */
 #ifndef IPMI_AGENTX_REFRESH_H
 #define IPMI_AGENTX_REFRESH_H
@@ -28,6 +34,12 @@ struct refresh_ops {
 	/* SNMP thread: the result of actor `index`'s read (owned by the callee). */
 	void (*done)(size_t index, void *result, void *arg);
 	void *arg;
+	/*
+	 * SNMP thread, may be NULL: actor `index`'s scheduled read started
+	 * `seconds` later than its interval allowed (the pool is too small for
+	 * the fleet). Called before done().
+	 */
+	void (*late)(size_t index, double seconds, void *arg);
 };
 
 struct refresh;
@@ -69,6 +81,8 @@ int refresh_wait_ms(const struct refresh *r, double now, int max_ms);
 void refresh_soon(struct refresh *r, size_t index);
 /* A read of actor `index` is queued or running (its done() not delivered yet). */
 bool refresh_pending(const struct refresh *r, size_t index);
+/* How many actors' last scheduled read started late. */
+size_t refresh_behind(const struct refresh *r);
 
 /*
  * Seconds until the next read after `failures` consecutive failed reads.

@@ -145,11 +145,20 @@ static void get_agent(const struct mib_column *col, struct mib_context *ctx,
 		      const struct mib_instance *in, netsnmp_variable_list *vb)
 {
 	(void)in;
-	if (col->arc == IPMI_MIB_AGENT_VERSION)
+	switch (col->arc) {
+	case IPMI_MIB_AGENT_VERSION:
 		set_string(vb, IPMI_AGENTX_VERSION);
-	else
+		break;
+	case IPMI_MIB_AGENT_UPTIME:
 		set_number(col, vb,
 			   (unsigned long)((clock_now() - ctx->started) * 100.0) & 0xFFFFFFFFul);
+		break;
+	case IPMI_MIB_AGENT_REFRESHES_LATE:
+		set_number(col, vb, ctx->refreshes_late);
+		break;
+	default:
+		break;
+	}
 }
 
 /* -------------------------------------------------------------- RESERVE1 -- */
@@ -334,6 +343,8 @@ static const struct mib_column mib_channel_columns[] = {
 static const struct mib_column mib_agent_scalars[] = {
     RO(MIB_G_AGENT, IPMI_MIB_AGENT_VERSION, "ipmiAgentVersion", ASN_OCTET_STR, get_agent),
     RO(MIB_G_AGENT, IPMI_MIB_AGENT_UPTIME, "ipmiAgentUptime", ASN_TIMETICKS, get_agent),
+    RO(MIB_G_AGENT, IPMI_MIB_AGENT_REFRESHES_LATE, "ipmiAgentRefreshesLate", ASN_COUNTER,
+       get_agent),
 };
 
 const struct mib_column *mib_columns_of(enum mib_group group, size_t *n)

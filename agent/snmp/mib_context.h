@@ -7,6 +7,8 @@
 #ifndef IPMI_AGENTX_MIB_CONTEXT_H
 #define IPMI_AGENTX_MIB_CONTEXT_H
 
+#include <stdint.h>
+
 #include "config.h"
 #include "fleet.h"
 #include "state.h"
@@ -19,6 +21,7 @@ struct mib_context {
 	struct fleet *fleet;	    /* runs the BMC work of SETs */
 	double started;		    /* monotonic seconds at start: ipmiAgentUptime */
 	unsigned agentx_epoch;	    /* bumped each time the AgentX session to the master is lost */
+	uint32_t refreshes_late;    /* ipmiAgentRefreshesLate: a Counter32, it wraps */
 	struct mib_set_state *sets; /* owned by mib_set.c */
 };
 

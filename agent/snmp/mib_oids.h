@@ -61,6 +61,7 @@ enum ipmi_mib_channel_column {
 enum ipmi_mib_agent_scalar {
 	IPMI_MIB_AGENT_VERSION = 1,
 	IPMI_MIB_AGENT_UPTIME = 2,
+	IPMI_MIB_AGENT_REFRESHES_LATE = 3,
 };
 
 #endif

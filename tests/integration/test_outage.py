@@ -131,6 +131,26 @@ def test_poller_backs_off_from_a_dead_bmc(aworld):
 # --- a slow BMC ---------------------------------------------------------------------------
 
 
+def test_reads_falling_behind_are_counted_and_logged(aworld):
+    """One worker, a BMC whose reads take seconds: the other's reads start late."""
+    alpha = aworld.sim("alpha", channels=1, sim_id=1)
+    beta = aworld.sim("beta", channels=1, sim_id=2)
+    proxy = DelayProxy(alpha.port, 0.15).start()
+    try:
+        agent = aworld.start_agent([alpha, beta], refresh_interval=1, workers=1,
+                                   bmc_overrides={"alpha": {"port": proxy.port,
+                                                            "timeout_ms": 4000}})
+        agent.wait_synced(timeout=30)
+        aworld.wait_for(lambda: aworld.snmpget("ipmiAgentRefreshesLate.0").value >= 2, 20,
+                        "late reads to be counted")
+        log = agent.log()
+        assert "reads are falling behind their interval" in log
+        assert "more workers are needed" in log
+        agent.stop()
+    finally:
+        proxy.stop()
+
+
 def test_slow_bmc_delays_nobody(aworld):
     refresh = 1
     alpha = aworld.sim("alpha", channels=1, sim_id=1)

@@ -646,8 +646,9 @@ class Agent(Peer):
     def __init__(self, world, master, sims=(), refresh_interval=2, debug=True,
                  agentx_timeout=10, ping_interval=1, timeout_ms=1000,
                  bmc_overrides=None, config_text=None, extra_args=(),
-                 socket=None):
+                 socket=None, workers=None):
         self.world = world
+        self.workers = workers
         self.master = master
         self.sims = list(sims)
         self.refresh_interval = refresh_interval
@@ -698,6 +699,10 @@ class Agent(Peer):
             f"  timeout: {agentx_timeout}",
             f"  ping_interval: {ping_interval}",
             f"refresh_interval: {self.refresh_interval}",
+        ]
+        if self.workers is not None:
+            lines.append(f"workers: {self.workers}")
+        lines += [
             "bmcs:",
         ]
         for sim in self.sims:

@@ -86,6 +86,7 @@ static int setup(void **state)
 	f.ctx.cfg = &f.cfg;
 	f.ctx.state = &f.st;
 	f.ctx.started = clock_now();
+	f.ctx.refreshes_late = 7;
 	return 0;
 }
 
@@ -175,6 +176,7 @@ static const struct expect walk[] = {
     {"2.1.9.7.3", S, "https://10.0.0.21/"},
     {"3.1.0", S, IPMI_AGENTX_VERSION},
     {"3.2.0", T, "*"},
+    {"3.3.0", C, "7"},
 };
 
 static const oid objects[] = {IPMI_MIB_OBJECTS};

@@ -80,7 +80,17 @@ static void t_refresh_done(size_t index, void *result, void *arg)
 	free(r);
 }
 
-static const struct refresh_ops refresh_ops = {t_refresh_run, t_refresh_done, &g_rlog};
+static int g_late_calls;
+
+static void t_refresh_late(size_t index, double seconds, void *arg)
+{
+	(void)index;
+	if (arg == &g_rlog && seconds > 0)
+		g_late_calls++;
+}
+
+static const struct refresh_ops refresh_ops = {t_refresh_run, t_refresh_done, &g_rlog,
+					       t_refresh_late};
 
 /* A fleet and the refresh schedule on top of it. */
 struct rig {
@@ -566,6 +576,57 @@ static void test_tick_does_not_duplicate_a_pending_refresh(void **ctx)
 	gate_destroy(&g);
 }
 
+static bool every_actor_read(size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (g_rlog.by_actor[i] < 1)
+			return false;
+	return true;
+}
+
+/*
+ * Reads that start later than their interval allows are counted, and the
+ * pool is "behind" until each late actor's next read starts on time.
+ */
+static void test_late_reads_are_counted_until_on_time(void **ctx)
+{
+	enum { NACT = 2 };
+	struct tactor as[NACT];
+	struct gate g;
+	struct tcmd hold;
+	struct rig w;
+	double until;
+
+	(void)ctx;
+	actors_init(as, NACT);
+	gate_init(&g);
+	w = start_refreshing(as, NACT, 1, 1);
+	g_late_calls = 0;
+	/* The only worker is busy while the first reads fall due ... */
+	hold_worker(w.f, as, 0, &hold, &g);
+	until = mono() + 0.6;
+	while (loop_turn(&w, until, 50))
+		;
+	assert_int_equal(g_late_calls, 0);
+	/* ... so they start about half an interval late. */
+	gate_open(&g);
+	until = mono() + DEADLINE_S;
+	while (loop_turn(&w, until, 50) && !every_actor_read(NACT))
+		;
+	assert_true(every_actor_read(NACT));
+	assert_int_equal(g_late_calls, NACT);
+	assert_int_equal(refresh_behind(w.r), NACT);
+	/* With the worker free the next reads start on time: caught up. */
+	until = mono() + DEADLINE_S;
+	while (loop_turn(&w, until, 50) && refresh_behind(w.r) > 0)
+		;
+	assert_int_equal(refresh_behind(w.r), 0);
+	assert_int_equal(g_late_calls, NACT);
+	assert_int_equal(g_wait_violations, 0);
+	stop_rig(&w);
+	gate_destroy(&g);
+}
+
 static void test_wait_ms_without_refreshes(void **ctx)
 {
 	static struct tactor as[1];
@@ -698,6 +759,7 @@ int main(void)
 	    cmocka_unit_test(test_refresh_after_a_command_stays_after_it),
 	    cmocka_unit_test(test_refresh_soon_reads_once_while_pending),
 	    cmocka_unit_test(test_tick_does_not_duplicate_a_pending_refresh),
+	    cmocka_unit_test(test_late_reads_are_counted_until_on_time),
 	    cmocka_unit_test(test_wait_ms_without_refreshes),
 	    cmocka_unit_test(test_nothing_is_read_after_the_fleet_stops),
 	    cmocka_unit_test(test_retry_delay_no_failure_is_the_interval),
