@@ -57,10 +57,10 @@ CHANNEL_METRICS = {
     "ipmiChannelNetmask", "ipmiChannelGateway", "ipmiChannelVlanId",
     "ipmiChannelVlanPriority", "ipmiChannelManageUrl",
 }
-AGENT_METRICS = {"ipmiAgentVersion", "ipmiAgentUptime"}
+AGENT_METRICS = {"ipmiAgentVersion", "ipmiAgentUptime", "ipmiAgentRefreshesLate"}
 STATE_SETS = {"ipmiBmcReachable", "ipmiBmcIdentifyForce", "ipmiChannelDhcp"}
 COUNTERS = {"ipmiBmcRefreshes", "ipmiBmcRefreshFailures", "ipmiBmcSetsApplied",
-            "ipmiBmcSetsFailed"}
+            "ipmiBmcSetsFailed", "ipmiAgentRefreshesLate"}
 # snmp_exporter types whose value is a label named after the metric.
 LABEL_VALUED = {"DisplayString", "PhysAddress48", "InetAddressIPv4", "OctetString",
                 "EnumAsStateSet", "EnumAsInfo"}
