@@ -577,6 +577,17 @@ static void test_lock_refused_after_retransmission_0xd5(void **ctx)
 }
 
 /* ... and when Set Complete is refused, the lock stays ours to clear at the next change. */
+/* The next change takes back the lock we may have left, then goes through. */
+static void check_next_change_clears_stale_lock(struct t *t)
+{
+	memset(t->fake.log, 0, sizeof(t->fake.log));
+	assert_int_equal(apply(t, IP_MASK), BMC_OK);
+	assert_string_equal(t->fake.log,
+			    "conn sip1 conn sip0 sip1 w(ip) w(mask) sip2 sip0 r(ip+mask)");
+	assert_int_equal(t->fake.stale, 0);
+	assert_int_equal(t->fake.lock[CH], LOCK_FREE);
+}
+
 static void test_lock_refused_after_retransmission_kept_stale(void **ctx)
 {
 	struct t *t = *ctx;
@@ -587,12 +598,7 @@ static void test_lock_refused_after_retransmission_kept_stale(void **ctx)
 	assert_int_equal(apply(t, IP_MASK), BMC_BUSY);
 	assert_int_equal(t->fake.lock[CH], LOCK_OURS);
 	assert_int_equal(t->fake.stale, CH_BIT);
-	memset(t->fake.log, 0, sizeof(t->fake.log));
-	assert_int_equal(apply(t, IP_MASK), BMC_OK);
-	assert_string_equal(t->fake.log,
-			    "conn sip1 conn sip0 sip1 w(ip) w(mask) sip2 sip0 r(ip+mask)");
-	assert_int_equal(t->fake.stale, 0);
-	assert_int_equal(t->fake.lock[CH], LOCK_FREE);
+	check_next_change_clears_stale_lock(t);
 }
 
 /* Without a retransmission, 0x81 is another writer's lock: left alone. */
@@ -619,11 +625,7 @@ static void test_lock_reply_lost_and_no_reconnect_marks_stale(void **ctx)
 	assert_int_equal(t->fake.lock[CH], LOCK_OURS);
 	assert_int_equal(t->fake.stale, CH_BIT);
 	/* The next change takes its own lock back. */
-	memset(t->fake.log, 0, sizeof(t->fake.log));
-	assert_int_equal(apply(t, IP_MASK), BMC_OK);
-	assert_string_equal(t->fake.log,
-			    "conn sip1 conn sip0 sip1 w(ip) w(mask) sip2 sip0 r(ip+mask)");
-	assert_int_equal(t->fake.stale, 0);
+	check_next_change_clears_stale_lock(t);
 }
 
 /*
@@ -831,11 +833,7 @@ static void test_unreachable_mid_change_no_reconnect_marks_stale(void **ctx)
 	assert_non_null(strstr(t->err, "cannot check the old values"));
 	/* The BMC is back: the next change clears our own lock first. */
 	t->fake.reconnect_fail = 0;
-	memset(t->fake.log, 0, sizeof(t->fake.log));
-	assert_int_equal(apply(t, IP_MASK), BMC_OK);
-	assert_string_equal(t->fake.log,
-			    "conn sip1 conn sip0 sip1 w(ip) w(mask) sip2 sip0 r(ip+mask)");
-	assert_int_equal(t->fake.stale, 0);
+	check_next_change_clears_stale_lock(t);
 }
 
 /* ------------------------------------------------------------- commit -- */
