@@ -335,6 +335,7 @@ def test_dashboard_queries_name_only_snmp_yml_metrics(dashboard, module_metrics)
     exprs = " ".join(e for _, e in dashboard_exprs(dashboard))
     for counter in ("ipmiBmcRefreshFailures", "ipmiBmcSetsFailed", "ipmiBmcSetsApplied"):
         assert re.search(rf"rate\({counter}\{{", exprs), counter
+    assert re.search(r"rate\(ipmiAgentRefreshesLate\{", exprs), "no panel for late refreshes"
     table = next(p for p in dashboard_panels(dashboard)
                  if p["type"] == "table" and p["title"] == "LAN channels")
     in_table = set()
@@ -684,8 +685,8 @@ def test_dashboard_queries_return_data(exporter_world, dash, dashboard, module_m
 
     rules = w.wait_for(evaluated, 10, "prometheus to evaluate the alerting rules")
     assert sorted(r["name"] for r in rules) == [
-        "IpmiAgentDown", "IpmiAgentUnreachable", "IpmiBmcRefreshFailures", "IpmiBmcSetFailed",
-        "IpmiBmcUnreachable", "IpmiBmcVanished"]
+        "IpmiAgentDown", "IpmiAgentRefreshesLate", "IpmiAgentUnreachable",
+        "IpmiBmcRefreshFailures", "IpmiBmcSetFailed", "IpmiBmcUnreachable", "IpmiBmcVanished"]
     assert all(r["health"] == "ok" for r in rules), rules
     firing = [a for a in prom.api("alerts")["alerts"] if a["state"] == "firing"]
     assert firing == [], firing
