@@ -20,7 +20,7 @@ import pytest
 
 from agentlog import log_mark, log_since
 from bmcside import BmcWitness
-from world import (AGENT_UPTIME, CHANNEL_ENTRY, MIB_ROOT, Agent, Sim, World, attach_world,
+from world import (AGENT_REFRESHES_LATE, CHANNEL_ENTRY, MIB_ROOT, Agent, Sim, World, attach_world,
                    channel_row_from_lan, comparable_row, master_with, module_world, parse_set_error,
                    parse_vars, run_client, wait_master_socket)
 
@@ -108,7 +108,7 @@ def test_monitor_reads_the_table(ae):
     # scalars): the walk ends with endOfMibView, which snmpwalk prints
     # against the last OID it asked for.
     assert walk[-1].type == "endOfMibView"
-    assert walk[-2].oid == AGENT_UPTIME
+    assert walk[-2].oid == AGENT_REFRESHES_LATE
     rows = ae.w.channel_rows(walk[:-1])
     assert set(rows) == {(1, 1)}
     assert comparable_row(rows[(1, 1)]) == channel_row_from_lan(ae.alpha.lan_print(1))

@@ -6,7 +6,7 @@ Two simulated BMCs: "alpha" with two LAN channels (ipmiBmcIndex 1) and
 
 import pytest
 
-from world import (AGENT_UPTIME, AGENT_VERSION, BMC_COLUMNS, BMC_ENTRY, CHANNEL_COLUMNS,
+from world import (AGENT_REFRESHES_LATE, AGENT_UPTIME, AGENT_VERSION, BMC_COLUMNS, BMC_ENTRY, CHANNEL_COLUMNS,
                    CHANNEL_ENTRY, FALSE, MIB_ROOT, TRUE, VOLATILE_COLUMNS, channel_row_from_lan,
                    comparable_row, mac_bytes, oid_key)
 
@@ -117,7 +117,7 @@ def expected_oids(bmcs, channel_rows):
         oids += [f"{BMC_ENTRY}.{col}.{b}" for b in sorted(bmcs)]
     for col in sorted(CHANNEL_COLUMNS):
         oids += [f"{CHANNEL_ENTRY}.{col}.{b}.{ch}" for b, ch in sorted(channel_rows)]
-    return oids + [AGENT_VERSION, AGENT_UPTIME]
+    return oids + [AGENT_VERSION, AGENT_UPTIME, AGENT_REFRESHES_LATE]
 
 
 def test_walk_order_and_completeness(two_bmcs):

@@ -75,6 +75,7 @@ CHANNEL_COLUMNS = {
 # The agent's scalars (ipmiAgent, ipmiChannelObjects.3), instance .0.
 AGENT_VERSION = MIB_ROOT + ".1.3.1.0"
 AGENT_UPTIME = MIB_ROOT + ".1.3.2.0"
+AGENT_REFRESHES_LATE = MIB_ROOT + ".1.3.3.0"
 TRUE, FALSE = 1, 2  # TruthValue
 
 # Error statuses of RFC 3416, by the names Net-SNMP prints.
@@ -1005,10 +1006,11 @@ class World:
 
 # What changes on its own between two walks: ipmiBmcLastRefresh ticks,
 # ipmiBmcIdentify counts down, ipmiBmcRefreshes and ipmiBmcRefreshFailures
-# count the background reads, ipmiAgentUptime ticks. ipmiBmcSetsApplied and
+# count the background reads, ipmiAgentUptime ticks, ipmiAgentRefreshesLate
+# counts reads a loaded machine started late. ipmiBmcSetsApplied and
 # ipmiBmcSetsFailed are not here: a refused SET must leave them alone.
 VOLATILE_COLUMNS = (f"{BMC_ENTRY}.7.", f"{BMC_ENTRY}.11.", f"{BMC_ENTRY}.13.",
-                    f"{BMC_ENTRY}.14.", AGENT_UPTIME)
+                    f"{BMC_ENTRY}.14.", AGENT_UPTIME, AGENT_REFRESHES_LATE)
 # What follows the background reads' luck rather than a SET: a read that
 # times out on a loaded machine flips ipmiBmcReachable and sets
 # ipmiBmcLastError for a moment. A refused SET is judged without them (the
