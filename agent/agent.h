@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * agent: the subagent's lifecycle — Net-SNMP set up as an AgentX subagent
  * (no persistent files, no MIB loading, its log bridged to ours), the BMCs and

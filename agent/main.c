@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ipmi-agentx: command line, configuration, wiring. Everything else lives in
  * the core library (everything in agent/ but this file).

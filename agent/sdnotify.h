@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sdnotify: systemd's readiness protocol (sd_notify(3)) without libsystemd.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What the benchmarks of bench/ share (stress.py, fleet.py).
 
 On top of the integration tests' helpers (tests/integration/world.py,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fleet benchmark of ipmi-agentx: one change, read latency, walk rate, scale.
 
 Runs against real peers (OpenIPMI ipmi_sim BMCs, a private snmpd as AgentX

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A minimal SNMPv2c GETBULK client that measures the server, not itself.
 
 bench/fleet.py times table walks of tens of thousands of varbinds per

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A bounded stress benchmark of ipmi-agentx against simulated BMCs.
 
 It builds the integration tests' world (tests/integration/world.py): B

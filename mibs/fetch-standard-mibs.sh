@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Fetch the standard SMIv2 MIB modules (SNMPv2-SMI, SNMPv2-TC, SNMPv2-CONF, ...)
 # into OUTDIR as MODULE-NAME.txt, for smilint and the Net-SNMP clients.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Check IPMI-CHANNEL-MIB: smilint at its strictest level, Net-SNMP's parser,
 # the numeric OID and access of every node, which are a contract with the
 # C code (agent/snmp/mib_oids.h) and must never move, and the range of

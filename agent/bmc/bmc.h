@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bmc: one BMC reached through libfreeipmi (in-band, IPMI 1.5 LAN or IPMI 2.0
  * lanplus). Knows FreeIPMI and the lanconf model; knows nothing of SNMP.

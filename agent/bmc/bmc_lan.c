@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The LAN configuration parameters of IPMI 2.0 section 23.2 that the model
  * holds: one row per field (selector, data size, decode, encode), serving

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bmc_private: what every piece of the BMC side shares (bmc_session.c,
  * bmc_lan.c, bmc_read.c, bmc_restore.c, bmc_user.c) and nothing else

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Snapshots of a BMC: device info, the LAN channels (discovered once) and
  * their configuration. A good read hands the channels to bmc_restore.c,

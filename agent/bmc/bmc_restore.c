@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Changes that must be undone once the BMC answers again: a SET whose
  * rollback could not be confirmed (the BMC went away, or refused the undo)

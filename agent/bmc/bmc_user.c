@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The BMC's user password and its chassis identify light: BMC-wide, not
  * per channel.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * change: the plan of one SET PDU's BMC work, with no SNMP in it.
  *

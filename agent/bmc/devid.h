@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * devid: the data of a Get Device ID reply (IPMI 2.0 section 20.1), parsed
  * and checked. Lenient in what it accepts, as ipmitool is: any reply with the

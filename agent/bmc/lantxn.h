@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * lantxn: one change of a LAN channel's configuration as an IPMI
  * set-in-progress transaction, and what to do when it fails.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "bmc_status.h"
 
 const char *bmc_status_name(enum bmc_status s)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * bmc_status: the outcome of anything done to a BMC. The BMC side maps IPMI
  * completion codes and transport errors to it in one place (bmc_session.c);

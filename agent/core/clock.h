@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * clock: the agent's one clock. Every time the agent keeps (refresh
  * schedules, deadlines, ages, uptime, the identify timer) is CLOCK_MONOTONIC

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * config: the YAML file parsed with libyaml's document API, then walked
  * against a fixed schema.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * config: the YAML configuration file, parsed with libyaml into a plain struct.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * errtext: the one way the agent fills a caller's error buffer — a reason for
  * a log line, built with printf formats, always NUL-terminated, never more

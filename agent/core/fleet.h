@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fleet: every BMC is an actor. Each has one queue of commands (a read,
  * apply a change, undo, identify, password), run one at a time, in order

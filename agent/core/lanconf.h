@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * lanconf: the plain model of one IPMI LAN channel's configuration and the
  * rules a change to it must obey.

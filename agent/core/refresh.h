@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * refresh: the periodic read of every actor of a fleet, scheduled on the
  * SNMP thread (no lock) and queued on the fleet at low priority

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * secret: private copies of secrets (BMC passwords) that are wiped before
  * their memory is given back. Whoever holds a password holds it through

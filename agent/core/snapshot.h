@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * snapshot: what one read of a BMC found — its identity and the
  * configuration of each LAN channel — as plain data. The BMC side fills it

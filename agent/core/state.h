@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * state: what the agent publishes — the last known state of every configured
  * BMC and its LAN channels, as the SNMP side serves it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * version: the agent's version string, in one place. The build defines
  * IPMI_AGENTX_VERSION from the project version (CMakeLists.txt); a build

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * wakepipe: a self-pipe that lets a background thread wake the SNMP thread's
  * select() loop. Non-blocking at both ends: signalling a pipe that is already

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mib: registration of IPMI-CHANNEL-MIB's one handler and its reads. GET and
  * GETNEXT are answered from the published state through the OID map and the

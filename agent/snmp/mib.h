@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mib: IPMI-CHANNEL-MIB over Net-SNMP. One handler is registered at
  * ipmiChannelObjects and serves both tables and the agent scalars:

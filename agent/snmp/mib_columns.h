@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mib_columns: every object of IPMI-CHANNEL-MIB that the agent serves, one
  * row each — its group and arc, its MIB name, ASN.1 type, access, the

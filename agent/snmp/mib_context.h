@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mib_context: what the SNMP side of the agent works with — the
  * configuration, the published state, the fleet that runs BMC work — shared

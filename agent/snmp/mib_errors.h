@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mib_errors: the two places where outcomes become RFC 3416 error statuses
  * of a SET — a model verdict (lanconf), checked before a BMC is touched, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Where an OID points in IPMI-CHANNEL-MIB, and which instance comes next:
  * the module's shape (groups, columns, indexes) in one place, for reads

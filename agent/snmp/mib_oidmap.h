@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mib_oidmap: where an OID points in IPMI-CHANNEL-MIB and which instance
  * comes next — the module's shape (groups, the columns of mib_columns.c in

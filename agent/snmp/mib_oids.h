@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mib_oids: the OIDs of IPMI-CHANNEL-MIB (mibs/IPMI-CHANNEL-MIB.txt).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The SET mode machine of IPMI-CHANNEL-MIB, on the SNMP thread only:
  *   RESERVE1  each varbind alone: writable?, type, length, value (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * mib_set: what the agent's loop tells the SET machine (mib_set.c) and asks
  * it; the mode machine itself is reached through the MIB handler.

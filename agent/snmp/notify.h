@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * notify: IPMI-CHANNEL-MIB notifications, sent through the AgentX master.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * redact: keeps secrets out of Net-SNMP's own log and debug output.
  *

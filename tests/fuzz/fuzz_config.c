@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * libFuzzer target for config_load: each input is written to a mode-0600
  * temp file (so the password checks pass and the parser goes deep) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * A main() for the fuzz targets when libFuzzer is not there (gcc builds):
  * feeds every file named on the command line, or found directly inside a

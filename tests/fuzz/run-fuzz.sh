@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs one libFuzzer target for a bounded time over a scratch copy of its seed
 # corpus (the committed seeds are never modified).
 # Usage: run-fuzz.sh FUZZER SEED_DIR SECONDS

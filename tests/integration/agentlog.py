@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The agent's log file, read from a mark on (tests and bench/).
 
 - log_mark() and log_since(): a position in an Agent's log and what it

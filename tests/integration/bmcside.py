@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The simulated BMCs seen from their own side, not through the agent.
 
 What a SET (or its refusal) did to a BMC is judged here with ipmitool and

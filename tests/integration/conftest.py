@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """pytest wiring of the integration world (see world.py).
 
 Environment, set by CMake's `integration` test:

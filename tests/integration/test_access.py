@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The shipped access policy, conf/snmpd.conf.example, enforced by snmpd.
 
 The master runs that very file; only agentAddress and agentXSocket are

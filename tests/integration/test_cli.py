@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The command line contract of ipmi-agentx.
 
   ipmi-agentx -c FILE [-f|--foreground] [-d|--debug] [-x|--agentx-socket ADDR]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The agent's counters of its work on each BMC, and its own scalars.
 
   ipmiBmcRefreshes        successful background reads of the BMC

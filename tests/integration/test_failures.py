@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The read path when peers fail: BMCs down or dying, a wrong password, a
 restarted master. Reads must stay prompt (served from the last snapshot,
 never waiting for a BMC) and the agent must not crash.

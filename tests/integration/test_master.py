@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The AgentX master goes away and comes back.
 
 The agent keeps running while snmpd is down, without spinning on a dead

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Notifications, as a manager receives them: snmptrapd behind the master.
 
 The agent sends through the master (AgentX Notify); snmpd forwards them to

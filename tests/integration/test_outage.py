@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """BMCs that are gone or slow: nobody waits for them.
 
 (test_failures.py covers Reachable/LastError of a dead BMC and its return;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A password SET never locks the agent out (IPMI-CHANNEL-MIB revision 2).
 
 ipmiBmcPassword answers noError only once the new password is proven usable:

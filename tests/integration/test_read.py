@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The read path: what the agent serves is what the BMCs hold.
 
 Two simulated BMCs: "alpha" with two LAN channels (ipmiBmcIndex 1) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A SET's answer always matches the BMC, once things settle.
 
 The failures here are the ones where the BMC and the answer could part:

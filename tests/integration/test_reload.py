@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """SIGHUP reloads the configuration without a restart.
 
 - A valid new file is applied: BMCs added, removed or changed; a BMC whose

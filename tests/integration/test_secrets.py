@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Secrets stay secret: BMC passwords never reach a log or an SNMP reader.
 
 The agent runs with every Net-SNMP debug token (-D ALL), and again with the

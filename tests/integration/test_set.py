@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The SET path: each writable column changed over SNMP, seen on the BMC.
 
 Every change is verified from the BMC side, never through the agent alone:

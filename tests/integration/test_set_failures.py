@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The SET path refusing and failing: exact error statuses, BMCs untouched.
 
 A refused SET must leave the BMC exactly as it was, seen from the BMC side:

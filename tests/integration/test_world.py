@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The test world itself: the simulated BMC and the SNMP master, without the agent.
 
 If these fail, every other integration test is meaningless, so they pin the

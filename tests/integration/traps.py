@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The manager's side of notifications: a trap receiver of the world.
 
 - TrapReceiver: Net-SNMP snmptrapd on a free loopback port, accepting any

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The integration test world: real peers on loopback, driven by their own tools.
 
 A World is one test's temporary directory and everything started in it:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The layers of agent/ as the compiler sees them. For each probe a one-line
 # C file includes a header of some layer and is compiled with the include
 # path of another layer's library (as its sources are). A probe whose header

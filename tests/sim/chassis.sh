@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ipmi_sim's chassis_control program for the test world (see make-sim.sh).
 #
 # ipmi_sim runs it through sh -c as:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Write the files for one simulated BMC (OpenIPMI's ipmi_sim) into DIR.
 #
 # Usage: make-sim.sh DIR PORT [PORT2 ...]

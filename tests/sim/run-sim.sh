@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Run the simulated BMC that make-sim.sh wrote into DIR, in the foreground.
 # ipmi_sim keeps users and other persistent data in DIR/state, so a restart
 # with the same DIR finds the BMC as it was left.

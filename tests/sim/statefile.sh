@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Shared by the simulator's programs (lancfg.sh, chassis.sh); sourced, not run.
 # They keep "PARM:VALUE" lines in the file named by $state and log every call.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test actors and commands for test_fleet.c and test_refresh.c: see fakeactors.h. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fakeactors: test actors and commands for the fleet's and the refresh
  * schedule's unit tests (tests/unit/fakeactors.c). Real threads: what workers

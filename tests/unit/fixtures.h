@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * fixtures: model values the unit tests share (tests/unit/fixtures.c). Pure
  * lanconf data, so every layer's tests can use them.

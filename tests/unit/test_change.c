@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the change plan (bmc/change.c): the order of a SET's BMC work
  * and every rollback path, against a fake fleet and fake BMCs.

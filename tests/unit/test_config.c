@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of config.c: good files load with every default filled, bad
  * files fail with exactly "file:line:col: key:" in front of the reason.

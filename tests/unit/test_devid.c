@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the Get Device ID parser (bmc/devid.c) on reply bytes: the
  * spec's layout with and without the auxiliary revision, pyghmi's own longer

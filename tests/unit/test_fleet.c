@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the fleet, the executor: the actor rule (one command of a BMC
  * at a time, in submission order), no head-of-line blocking across actors,

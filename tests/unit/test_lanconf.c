@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the lanconf model: every single-value rule at and around its
  * boundaries, the merge/consistency rules, and the log/URL formatting.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the LAN change transaction (lantxn) against a fake BMC: a
  * store that keeps per-channel committed and staged values and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of the logger's stderr formats: plain (timestamp and level) and
  * the journal's "<N>message" when JOURNAL_STREAM names stderr. */
 #include <inttypes.h>

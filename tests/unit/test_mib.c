@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the SNMP side's shape: a fake published state of two BMCs
  * with two channels each is walked with the real GETNEXT (mib_next) and the

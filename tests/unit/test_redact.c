@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of the Net-SNMP log redaction: every shape in which 5.9.3 prints a string value. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the refresh schedule on top of a fleet: every actor read each
  * interval (first reads spread, jitter), retries and back-off after failures

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of sdnotify: datagrams to a real AF_UNIX socket, by path and abstract name. */
 #include <errno.h>
 #include <setjmp.h>

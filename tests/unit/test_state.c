@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Unit tests of the published state: transitions, change detection, timers,
  * the per-BMC counters, ipmiBmcIndex ordering and the index look-ups.
