@@ -540,12 +540,13 @@ class LockEnv:
 
 @pytest.fixture
 def lockout(aworld):
-    """lockout(kind, cc, password_user_id=2, **control): a BMC of either
-    implementation whose Get User Name answers `cc`, with an agent reading
-    it every REFRESH seconds. `control` adds pyghmi switches."""
+    """lockout(kind, cc, password_user_id=2, cipher_suite=None, **control):
+    a BMC of either implementation whose Get User Name answers `cc`, with an
+    agent reading it every REFRESH seconds. `control` adds pyghmi switches;
+    cipher_suite replaces the relay's 1 (ipmi_sim)."""
     relays = []
 
-    def make(kind, cc, password_user_id=2, **control):
+    def make(kind, cc, password_user_id=2, cipher_suite=None, **control):
         if kind == "pyghmi":
             bmc, over = start_bmc(aworld, kind, "alpha", 1,
                                   control=dict(control, cc={"get_user_name": cc}))
@@ -557,6 +558,8 @@ def lockout(aworld):
             over = {"port": relay.port, "cipher_suite": 1}
         if password_user_id != 2:
             add_user(bmc, password_user_id, OPERATOR, OPERATOR_PW)
+        if kind == "ipmi_sim" and cipher_suite is not None:
+            over["cipher_suite"] = cipher_suite
         agent = aworld.start_agent([bmc], refresh_interval=REFRESH, bmc_overrides={
             "alpha": dict(over, password_user_id=password_user_id)})
         agent.wait_synced()
@@ -588,7 +591,7 @@ def test_own_password_without_get_user_name_is_adopted(lockout, kind, cc):
     assert not ipmi_login(bmc, "admin", OLD)
     bmc.admin_password = new
     # reads after the change: each opens a new session, with the new password
-    wait_good_refreshes(w, agent, 1, n=3)
+    wait_good_refreshes(w, agent, 1, n=2)
     assert counters(w, 1)["ipmiBmcSetsApplied"] == 1
     assert new not in agent.log()
 
@@ -603,7 +606,7 @@ def test_own_20_octet_password_without_get_user_name_on_pyghmi(lockout):
     assert ipmi_login(bmc, "admin", new)
     assert not ipmi_login(bmc, "admin", new[:16])
     bmc.admin_password = new
-    wait_good_refreshes(w, agent, 1, n=3)
+    wait_good_refreshes(w, agent, 1, n=2)
 
 
 @BOTH
@@ -621,7 +624,7 @@ def test_other_users_password_without_get_user_name(lockout, kind):
     assert not ipmi_login(bmc, OPERATOR, OPERATOR_PW)
     assert ipmi_login(bmc, "admin", OLD)  # the agent's own login, untouched
     assert env.password_ops(since) == [(OPERATOR_UID, "set"), (OPERATOR_UID, "test")]
-    wait_good_refreshes(w, agent, 1, n=3)
+    wait_good_refreshes(w, agent, 1, n=2)
     assert new not in agent.log()
 
 
@@ -645,8 +648,68 @@ def test_own_password_proven_neither_way_is_restored(lockout, kind, password, co
     assert not ipmi_login(bmc, "admin", password[:16])
     assert bmc_applied_lines(agent, mark) == []
     assert counters(w, 1)["ipmiBmcSetsFailed"] == 1
-    wait_good_refreshes(w, agent, 1, n=3)
+    wait_good_refreshes(w, agent, 1, n=2)
     assert password not in agent.log()
+
+
+def consistent_with_answer(status, new_works, old_works):
+    """The password contract (IPMI-CHANNEL-MIB, ipmiBmcPassword): noError
+    means the new password works, commitFailed that the old one does,
+    undoFailed that the agent could not tell which."""
+    if status == "noError":
+        return new_works
+    if status == "commitFailed":
+        return old_works and not new_works
+    return status == "undoFailed" and (new_works or old_works)
+
+
+@pytest.mark.parametrize("uid", [2, OPERATOR_UID], ids=["own-user", "other-user"])
+def test_proof_without_a_free_session_slot(lockout, uid):
+    """The BMC takes the new password, then has no free session slot for the
+    proof's new sessions ("BMC busy"): the logins that fail say nothing
+    about any password. Whatever the answer, the BMC must match it, and the
+    agent must never write its own password into another user's account."""
+    env = lockout("pyghmi", CC_INVALID_COMMAND, password_user_id=uid)
+    w, bmc, agent = env.w, env.bmc, env.agent
+    user, old = ("admin", OLD) if uid == 2 else (OPERATOR, OPERATOR_PW)
+    new = "Slotless-Pw-16ch"
+    since = bmc.mark()
+    bmc.control(session_slots=1)  # the agent's own session for the SET takes it
+    res = w.snmpset(("ipmiBmcPassword.1", "s", new))
+    bmc.control(session_slots=None)
+    assert "no-slot" in [e["outcome"] for e in bmc.events("open_session", since)]
+    new_works, old_works = ipmi_login(bmc, user, new), ipmi_login(bmc, user, old)
+    if uid != 2:
+        assert not ipmi_login(bmc, OPERATOR, OLD), \
+            "the agent's own password was written into user 3"
+        assert ipmi_login(bmc, "admin", OLD)
+    assert consistent_with_answer(res.status, new_works, old_works), (
+        res.status, new_works, old_works)
+    if uid == 2 and new_works:
+        bmc.admin_password = new
+    wait_good_refreshes(w, agent, 1, n=2)
+
+
+def test_cipher_suite_0_login_proves_no_password(lockout):
+    """Over cipher suite 0 (no authentication) a new session opens whatever
+    the password: that the agent's login works with the new password of user
+    3 does not make user 3 its own. A noError must still rest on Test
+    Password (or the change is refused before the BMC is touched)."""
+    env = lockout("ipmi_sim", CC_INVALID_COMMAND, password_user_id=OPERATOR_UID,
+                  cipher_suite=0)
+    w, bmc, agent = env.w, env.bmc, env.agent
+    new = "Operator-Cs0-16c"
+    since = env.mark()
+    res = w.snmpset(("ipmiBmcPassword.1", "s", new))
+    ops = env.password_ops(since)
+    if res.status == "noError":
+        assert ops == [(OPERATOR_UID, "set"), (OPERATOR_UID, "test")], ops
+        assert ipmi_login(bmc, OPERATOR, new)
+    else:
+        assert ops == [], (res.status, ops)
+        assert ipmi_login(bmc, OPERATOR, OPERATOR_PW)
+    assert ipmi_login(bmc, "admin", OLD)
+    wait_good_refreshes(w, agent, 1, n=2)
 
 
 # --- (d) pyghmi's own Get Device ID ---------------------------------------------------
