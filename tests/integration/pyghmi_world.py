@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The pyghmi BMC (tests/sim/pyghmi_bmc.py) as a peer of a World.
 
 PyghmiSim starts the simulator on a free loopback UDP port in the world's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A second, independently written BMC: pyghmi (tests/sim/pyghmi_bmc.py).
 
 Every other test talks to OpenIPMI's ipmi_sim, so the agent could come to
