@@ -387,7 +387,7 @@ static bool store_expired(void *ctx)
 	return b->deadline > 0 && clock_now() >= b->deadline;
 }
 
-enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanconf *from,
+enum bmc_status bmc_lan_apply(struct bmc *b, uint8_t channel, const struct lanconf *from,
 			      const struct lanconf *to, unsigned fields, struct lanconf *readback,
 			      bool *readback_ok, char *err, size_t errlen)
 {
@@ -413,9 +413,6 @@ enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanco
 	if (st != BMC_OK)
 		log_warn("bmc %s: channel %u: change failed (%s): %s", b->cfg->name, channel,
 			 bmc_status_name(st), err);
-	/* Whether the BMC kept part of it is not known: look again when it answers. */
-	if (st == BMC_UNDO_FAILED || st == BMC_UNREACHABLE)
-		bmc_remember_restore(b, channel, from, fields);
 	bmc_leave(b);
 	return st;
 }

@@ -93,6 +93,11 @@ void bmc_restore_reconcile(struct bmc *b, struct bmc_channel *channels, size_t n
 enum bmc_status bmc_lan_probe(struct bmc *b, uint8_t channel, uint8_t *cc, char *err,
 			      size_t errlen);
 
+/* bmc_lan.c: one LAN change as a transaction (lantxn.h), nothing remembered. */
+enum bmc_status bmc_lan_apply(struct bmc *b, uint8_t channel, const struct lanconf *from,
+			      const struct lanconf *to, unsigned fields, struct lanconf *readback,
+			      bool *readback_ok, char *err, size_t errlen);
+
 /*
  * bmc_lan.c: read `fields` of a channel into *lan (other fields untouched).
  * An optional field the BMC lacks reads as zero and is added to *absent (may

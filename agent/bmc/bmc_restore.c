@@ -2,7 +2,8 @@
 /*
  * Changes that must be undone once the BMC answers again: a SET whose
  * rollback could not be confirmed (the BMC went away, or refused the undo)
- * is remembered here, and each later good read is compared with what the
+ * is remembered here (bmc_apply_lan, the public LAN change, wraps
+ * bmc_lan.c's transaction for that), and each later good read is compared with what the
  * channel must hold and, where the BMC kept the change after all, written
  * back. Recording and restoring live in this one module; the read path only
  * hands it what it read.
@@ -57,14 +58,26 @@ static void reconcile_channel(struct bmc *b, struct bmc_channel *ch)
 	log_warn("bmc %s: channel %u took a failed SET after all (%s); restoring the previous "
 		 "values",
 		 b->cfg->name, ch->number, names);
-	r->active = false;
-	if (bmc_apply_lan(b, ch->number, &ch->lan, &r->target, diff, &rb, &rb_ok, err,
-			  sizeof(err)) == BMC_OK) {
+	/* A failed attempt keeps the record as it is: the target is still the old values. */
+	r->active = bmc_lan_apply(b, ch->number, &ch->lan, &r->target, diff, &rb, &rb_ok, err,
+				  sizeof(err)) != BMC_OK;
+	if (!r->active)
 		log_notice("bmc %s: channel %u restored", b->cfg->name, ch->number);
+	if (rb_ok)
 		ch->lan = rb;
-	} else if (rb_ok) {
-		ch->lan = rb;
-	}
+}
+
+enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanconf *from,
+			      const struct lanconf *to, unsigned fields, struct lanconf *readback,
+			      bool *readback_ok, char *err, size_t errlen)
+{
+	enum bmc_status st =
+	    bmc_lan_apply(b, channel, from, to, fields, readback, readback_ok, err, errlen);
+
+	/* Whether the BMC kept part of it is not known: look again when it answers. */
+	if (st == BMC_UNDO_FAILED || st == BMC_UNREACHABLE)
+		bmc_remember_restore(b, channel, from, fields);
+	return st;
 }
 
 void bmc_restore_reconcile(struct bmc *b, struct bmc_channel *channels, size_t n)
