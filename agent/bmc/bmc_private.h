@@ -30,8 +30,10 @@ struct bmc {
 	char *password;		 /* the login password in use; private copy, NULL = none */
 	char *previous_password; /* before the last proven change of our own password */
 	bool previous_valid;	 /* previous_password holds an undo (NULL = no password) */
-	double last_io;		 /* monotonic seconds at the end of the last call */
-	double deadline;	 /* bmc_set_deadline(); 0 = none */
+	/* Set over SNMP for a user that may be the agent's own: tried if the login is refused. */
+	char *pending_password;
+	double last_io;	 /* monotonic seconds at the end of the last call */
+	double deadline; /* bmc_set_deadline(); 0 = none */
 	bool channels_known;
 	char discovery_note[BMC_ERROR_MAX]; /* how the channels were found, when not as usual */
 	bool no_channel_logged;		    /* "no LAN channel" was said once */
@@ -59,7 +61,9 @@ enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen);
 void bmc_session_close(struct bmc *b);
 /*
  * Open a second, short session with `password` instead of the agent's own:
- * BMC_OK when the BMC accepts the login. Used to prove a password.
+ * BMC_OK when the BMC accepts the login, BMC_INVALID when it refuses the
+ * password, anything else when the attempt proves nothing (no reply, no free
+ * session slot). Used to prove a password.
  */
 enum bmc_status bmc_session_try_login(struct bmc *b, const char *password, char *err,
 				      size_t errlen);

@@ -253,7 +253,42 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
 	if (rc == 0)
 		return BMC_OK;
 	errtext_set(err, errlen, "%s connecting to %s", ipmi_ctx_errormsg(ctx), host);
-	return BMC_UNREACHABLE;
+	/* The BMC answered and refused the password: a verdict, not an outage. */
+	return ipmi_ctx_errnum(ctx) == IPMI_ERR_PASSWORD_INVALID ? BMC_INVALID : BMC_UNREACHABLE;
+}
+
+/*
+ * Log in with the password in use; if the BMC refuses it and a password set
+ * over SNMP is pending (a change whose owner could not be told, see
+ * bmc_user.c), that one is the agent's own now: adopt it. A login that works
+ * with the password in use settles that the pending one was not ours.
+ */
+static enum bmc_status open_lan_with_pending(struct bmc *b)
+{
+	enum bmc_status st = open_lan(b, b->ctx, b->password, b->open_error, sizeof(b->open_error));
+	char err[BMC_ERROR_MAX];
+
+	if (st == BMC_OK || !b->pending_password) {
+		if (st == BMC_OK && b->pending_password) {
+			secret_free(b->pending_password);
+			b->pending_password = NULL;
+		}
+		return st;
+	}
+	if (st != BMC_INVALID ||
+	    open_lan(b, b->ctx, b->pending_password, err, sizeof(err)) != BMC_OK)
+		return st;
+	log_notice("bmc %s: the agent logs in with the password set over SNMP for user %u: it was "
+		   "its own login, and it uses that password from now on",
+		   b->cfg->name, b->cfg->password_user_id);
+	secret_free(b->previous_password);
+	b->previous_password = b->password;
+	b->previous_valid = true;
+	b->password = b->pending_password;
+	b->pending_password = NULL;
+	b->session_user_known = true;
+	b->session_user_is = true;
+	return BMC_OK;
 }
 
 enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen)
@@ -269,7 +304,10 @@ enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen)
 	if (b->cfg->driver == CONFIG_DRIVER_INBAND)
 		st = open_inband(b, b->open_error, sizeof(b->open_error));
 	else
-		st = open_lan(b, b->ctx, b->password, b->open_error, sizeof(b->open_error));
+		st = open_lan_with_pending(b);
+	if (st != BMC_OK)
+		st =
+		    BMC_UNREACHABLE; /* to every caller a session that will not open is an outage */
 	if (st == BMC_OK) {
 		b->open = true;
 		log_debug("bmc %s: session open", b->cfg->name);
@@ -384,6 +422,7 @@ void bmc_free(struct bmc *b)
 	ipmi_ctx_destroy(b->ctx);
 	secret_free(b->password);
 	secret_free(b->previous_password);
+	secret_free(b->pending_password);
 	explicit_bzero(b, sizeof(*b));
 	free(b);
 }

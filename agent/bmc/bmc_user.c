@@ -217,37 +217,80 @@ static enum bmc_status prove_other(struct bmc *b, const char *pw, size_t len, ch
 }
 
 /*
+ * Over IPMI 2.0 cipher suite 0 a session opens whatever the password: a
+ * login proves nothing about one (and cannot lock the agent out either).
+ */
+static bool login_proves_password(const struct bmc *b)
+{
+	return !(b->cfg->driver == CONFIG_DRIVER_LANPLUS && b->cfg->cipher_suite == 0);
+}
+
+/*
+ * The new password is on the BMC, and may be the agent's own: keep it as the
+ * password to try when the agent's login is refused (bmc_session.c adopts it
+ * then), so that whoever user password_user_id is, the agent is never locked
+ * out.
+ */
+static enum bmc_status keep_pending(struct bmc *b, const char *pw, size_t len, char *err,
+				    size_t errlen)
+{
+	char *copy = secret_copy(pw, len);
+
+	if (!copy) {
+		errtext_set(err, errlen, "out of memory keeping the new password");
+		return BMC_UNDO_FAILED;
+	}
+	secret_free(b->pending_password);
+	b->pending_password = copy;
+	return BMC_OK;
+}
+
+/*
  * The BMC would not say whose password this is (Get User Name failed). A
  * proof that is right either way: if the agent's login works with the new
- * password, the user was its own and the new password is adopted; if it
- * still works with the old one, the user was another, whom Test Password
- * proves. If neither logs in, the user was most likely the agent's own with
- * a password the BMC mangled: the old one is put back.
+ * password, the user was its own and the new password is adopted; if the
+ * BMC refuses that but still takes the old one, the user was another, whom
+ * Test Password proves. If it refuses both, the user was most likely the
+ * agent's own with a password the BMC mangled: the old one is put back. A
+ * login that says nothing (no reply, no free session slot) decides nothing:
+ * Test Password proves the change, and the new password is kept to try
+ * should the agent's own login be refused later.
  */
 static enum bmc_status prove_unknown(struct bmc *b, const char *pw, size_t len, char *err,
 				     size_t errlen)
 {
 	char why[BMC_ERROR_MAX];
 	const char *old = b->password ? b->password : "";
+	enum bmc_status with_new, with_old, st;
 
-	if (bmc_session_try_login(b, pw, why, sizeof(why)) == BMC_OK) {
+	with_new = bmc_session_try_login(b, pw, why, sizeof(why));
+	if (with_new == BMC_OK) {
 		log_notice("bmc %s: the agent logs in with the new password of user %u: it is its "
 			   "own login",
 			   b->cfg->name, b->cfg->password_user_id);
 		own_user_learn(b, true);
 		return adopt_password(b, pw, len, err, errlen);
 	}
-	if (bmc_session_try_login(b, old, why, sizeof(why)) == BMC_OK) {
+	with_old = bmc_session_try_login(b, old, why, sizeof(why));
+	if (with_new == BMC_INVALID && with_old == BMC_OK) {
 		log_notice("bmc %s: the agent still logs in with its own password: user %u is "
 			   "another user",
 			   b->cfg->name, b->cfg->password_user_id);
 		own_user_learn(b, false);
 		return prove_other(b, pw, len, err, errlen);
 	}
-	log_warn("bmc %s: after the change of user %u the agent logs in with neither the new nor "
-		 "its own password (%s); restoring its own",
+	if (with_new == BMC_INVALID && with_old == BMC_INVALID) {
+		log_warn(
+		    "bmc %s: after the change of user %u the BMC refuses the agent's login with "
+		    "both the new and its own password; restoring its own",
+		    b->cfg->name, b->cfg->password_user_id);
+		return restore_own(b, err, errlen);
+	}
+	log_warn("bmc %s: the logins that would tell whose password user %u has prove nothing "
+		 "(%s); proving the change with Test Password",
 		 b->cfg->name, b->cfg->password_user_id, why);
-	return restore_own(b, err, errlen);
+	st = prove_other(b, pw, len, err, errlen);
+	return st == BMC_OK ? keep_pending(b, pw, len, err, errlen) : st;
 }
 
 enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, char *err,
@@ -284,12 +327,18 @@ enum bmc_status bmc_change_password(struct bmc *b, const char *pw, size_t len, c
 	st = user_password(b, IPMI_PASSWORD_OPERATION_SET_PASSWORD, pw, len, NULL, err, errlen);
 	if (st != BMC_OK)
 		goto out;
-	if (own == OWN_YES)
-		st = prove_own(b, pw, len, err, errlen);
-	else if (own == OWN_NO)
+	if (!login_proves_password(b)) {
+		/* Only Test Password proves anything; our own login works whatever the password. */
 		st = prove_other(b, pw, len, err, errlen);
-	else
+		if (st == BMC_OK && own == OWN_YES)
+			st = adopt_password(b, pw, len, err, errlen);
+	} else if (own == OWN_YES) {
+		st = prove_own(b, pw, len, err, errlen);
+	} else if (own == OWN_NO) {
+		st = prove_other(b, pw, len, err, errlen);
+	} else {
 		st = prove_unknown(b, pw, len, err, errlen);
+	}
 out:
 	/* The SET machine logs the outcome, with err. */
 	bmc_leave(b);

@@ -18,8 +18,11 @@ ipmi_sim keeps only the first 16 octets of a 20-octet password: a 20-octet
 password for the agent's own login cannot be proven there, a natural failed
 proof. A BMC that refuses a password, fails its test, or does not let the
 proof's session in, is made with relays.FaultRelay between the agent and
-the simulator (cipher suite 0, so that the relay can read and rewrite the
-messages).
+the simulator, over cipher suite 1: logins check the password (RAKP with
+HMAC-SHA1), so a new session proves one, while the messages carry no
+integrity data and the relay can read and rewrite them. (Over cipher suite 0
+any password logs in, and the agent proves a change with Test Password
+alone: test_pyghmi.py.)
 """
 
 import re
@@ -275,7 +278,7 @@ def test_lan_driver_own_password_longer_than_16_is_wrong_value(aworld):
     agent.stop()
 
 
-# --- a BMC that refuses: the fault relay (cipher suite 0) -------------------------------
+# --- a BMC that refuses: the fault relay (cipher suite 1) -------------------------------
 
 
 @dataclass
@@ -297,7 +300,7 @@ def relay_env(request, agent_bin, mibdirs, source_dir):
         add_user(alpha, OPERATOR_UID, OPERATOR, OPERATOR_PW)
         relay = FaultRelay(alpha.port).start()
         try:
-            via_relay = {"port": relay.port, "cipher_suite": 0}
+            via_relay = {"port": relay.port, "cipher_suite": 1}
             agent = w.start_agent([alpha, alpha.alias("alpha-op")], bmc_overrides={
                 "alpha": via_relay,
                 "alpha-op": dict(via_relay, password_user_id=OPERATOR_UID)})
@@ -408,7 +411,7 @@ def test_own_password_neither_proven_nor_restored_is_undo_failed(aworld):
     alpha = aworld.sim("alpha", channels=1, sim_id=1)
     relay = FaultRelay(alpha.port).start()
     try:
-        agent = start_agent(aworld, [alpha], alpha={"port": relay.port, "cipher_suite": 0})
+        agent = start_agent(aworld, [alpha], alpha={"port": relay.port, "cipher_suite": 1})
         mark = log_mark(agent)
         since = relay.mark()
         relay.block_sessions_after_set = True
