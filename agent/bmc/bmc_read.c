@@ -65,9 +65,10 @@ static bool cc_no_command(uint8_t cc)
 
 /*
  * A channel said to be LAN (or, without Get Channel Info, any channel) is a
- * row only if it answers its LAN parameters. Any other completion code than
- * "no such channel" or "no such parameter" is a reason to try again later
- * (busy, initialising), not to drop the channel.
+ * row only if it answers its LAN parameters. "No such channel" or "no such
+ * parameter" drops it; a BMC that will not answer the command at all (0xC1,
+ * 0xC2, 0xD4) has an error, not fewer channels; anything else (busy,
+ * initialising, no reply) is a reason to try again later.
  */
 static enum bmc_status confirm_lan(struct bmc *b, uint8_t channel, enum probe *out, char *err,
 				   size_t errlen)
@@ -79,7 +80,7 @@ static enum bmc_status confirm_lan(struct bmc *b, uint8_t channel, enum probe *o
 		*out = PROBE_LAN;
 		return BMC_OK;
 	}
-	if ((st == BMC_OK || cc_no_channel(cc) || cc_no_command(cc)) && cc != 0) {
+	if ((st == BMC_OK || cc_no_channel(cc)) && cc != 0) {
 		log_debug("bmc %s: channel %u does not answer LAN parameters (cc 0x%02x)",
 			  b->cfg->name, channel, cc);
 		*out = PROBE_NOT_LAN;
