@@ -438,6 +438,8 @@ class HostileRelay(UdpRelay):
 
     Every decision comes from random.Random(seed) in the order replies
     arrive, so a seed replays the same mutations for the same traffic.
+    force() mutates one chosen reply on purpose (a regression test of what
+    the random run found).
     `mutations` lists what was done (HostileReply), `replies` counts the
     replies seen, `authenticated` those whose MD5 auth code verified.
     """
@@ -463,6 +465,7 @@ class HostileRelay(UdpRelay):
         self._seq = 0
         # the last datagrams both ways: (time, "rq" or "rs", client port, bytes)
         self.trace = collections.deque(maxlen=5000)
+        self._forced = []       # (netfn, cmd, request prefix, kind, value), see force()
 
     def set_active(self, on):
         with self._lock:
@@ -600,6 +603,23 @@ class HostileRelay(UdpRelay):
                     f"completion code 0x{cc:02x}, data {'kept' if keep else 'dropped'}")
         raise ValueError(kind)
 
+    def force(self, netfn, cmd, request_prefix, kind, value=None):
+        """Mutate the next reply of response netfn/cmd whose request data
+        start with request_prefix, whether active or not: kind "ccode"
+        (value: the completion code, data dropped), "truncate" (value: the
+        bytes kept after the header, 0 for none), "drop" or "late" (value:
+        seconds). Only readable, re-signable replies are forced."""
+        assert kind in ("ccode", "truncate", "drop", "late"), kind
+        with self._lock:
+            self._forced.append((netfn, cmd, bytes(request_prefix), kind, value))
+
+    def _take_forced(self, netfn, cmd, request):
+        for i, (f_netfn, f_cmd, prefix, kind, value) in enumerate(self._forced):
+            if (f_netfn, f_cmd) == (netfn, cmd) and request.startswith(prefix):
+                del self._forced[i]
+                return kind, value
+        return None
+
     def _from_target(self, client, data):
         rng = self._rng
         with self._lock:
@@ -610,21 +630,33 @@ class HostileRelay(UdpRelay):
             if lay is not None and msg is None:
                 self.opaque += 1
             history = self._history.setdefault(client, [])
-            if not self.active or rng.random() >= self.rate:
-                history.append(data)
-                del history[:-32]
-                self._deliver(client, data)
-                return
-            kind = rng.choice(self.kinds)
-            if kind in REWRITING_KINDS and msg is None:
-                kind = rng.choice([k for k in self.kinds if k not in REWRITING_KINDS]
-                                  or ["drop"])
             shown = msg if msg is not None else (
                 bytes(data[lay[2]:lay[2] + lay[3]]) if lay else b"")
             netfn, cmd = (shown[1] >> 2, shown[5]) if shown else (-1, -1)
             request = self._requests.get((client, shown[4] >> 2, cmd), b"") if shown else b""
+            forced = self._take_forced(netfn, cmd, request) if msg is not None else None
+            if forced is None and (not self.active or rng.random() >= self.rate):
+                history.append(data)
+                del history[:-32]
+                self._deliver(client, data)
+                return
+            if forced is not None:
+                kind, value = forced
+            else:
+                kind, value = rng.choice(self.kinds), None
+                if kind in REWRITING_KINDS and msg is None:
+                    kind = rng.choice([k for k in self.kinds if k not in REWRITING_KINDS]
+                                      or ["drop"])
             after = b""
-            if kind in REWRITING_KINDS:
+            if forced is not None and kind in ("ccode", "truncate"):
+                body = msg[6:-1]
+                new = msg[:6] + (bytes([value]) if kind == "ccode" else body[:value]) + b"\0"
+                out, after = self._rebuild(data, lay, new), new
+                detail = (f"forced: completion code 0x{value:02x}" if kind == "ccode"
+                          else f"forced: {len(body) - value} of {len(body)} byte(s) after "
+                               "the header dropped")
+                self._deliver(client, out)
+            elif kind in REWRITING_KINDS:
                 out, after, detail = self._rewrite(kind, data, lay, msg)
                 self._deliver(client, out)
             elif kind == "duplicate":
@@ -635,7 +667,7 @@ class HostileRelay(UdpRelay):
             elif kind == "drop":
                 detail = "dropped"
             elif kind == "late":
-                delay = rng.uniform(*self.late)
+                delay = value if value is not None else rng.uniform(*self.late)
                 self._deliver(client, data, delay)
                 detail = f"{delay * 1000:.0f} ms late"
             else:  # stale
