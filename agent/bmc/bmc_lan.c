@@ -334,10 +334,13 @@ static enum bmc_status store_set_in_progress(void *ctx, uint8_t channel, uint8_t
 	log_debug("bmc %s: %s", b->cfg->name, what);
 	started = clock_now();
 	rc = ipmi_cmd_set_lan_configuration_parameters_set_in_progress(b->ctx, channel, state, rs);
-	/* libfreeipmi retransmits when no reply came within the interval: a reply this late may
-	 * answer the copy. */
+	/*
+	 * libfreeipmi retransmits when no reply came within the interval: a reply
+	 * this late may answer the copy. (Its timer fires a little early or late:
+	 * a fifth of the interval is the margin.)
+	 */
 	b->sip_retried = bmc_retransmission_ms(b) > 0 &&
-			 (clock_now() - started) * 1000.0 >= bmc_retransmission_ms(b);
+			 (clock_now() - started) * 1000.0 >= 0.8 * bmc_retransmission_ms(b);
 	st = bmc_cmd_result(b, rc, rs, what, false, cc, err, errlen);
 	fiid_obj_destroy(rs);
 	return st;

@@ -99,21 +99,34 @@ static enum bmc_status take_lock(const struct lantxn_store *s, uint8_t channel, 
 			  channel);
 		return BMC_OK;
 	}
+	/* "Set in progress" to a request sent once: another writer holds the lock. */
+	if (cc == LANTXN_CC_SET_IN_PROGRESS && !(s->retried && s->retried(s->ctx)))
+		return st;
 	/*
-	 * A lost reply may have left the lock taken by us; give it back. So may a
-	 * refusal that answered a retransmission: "set in progress" or "not now"
-	 * can be the BMC telling us of the lock our first request took.
+	 * Any other outcome may hide a lock our request took: a lost reply, a
+	 * refusal that answered a retransmission (the BMC telling us of the lock
+	 * the first copy took), an odd or mangled reply. Give it back before
+	 * giving up; release_lock keeps it as ours until the BMC confirms it free.
 	 */
-	if (st == BMC_UNREACHABLE ||
-	    ((cc == LANTXN_CC_SET_IN_PROGRESS || cc == LANTXN_CC_NOT_NOW) && s->retried &&
-	     s->retried(s->ctx))) {
-		if (st != BMC_UNREACHABLE)
-			log_notice("bmc %s: the lock request on channel %u was retransmitted and "
-				   "refused (cc 0x%02x): the lock may be ours, releasing it",
-				   s->name, channel, cc);
-		release_lock(s, channel);
-	}
-	return st; /* 0x81: another writer holds the lock; nothing touched */
+	if (st != BMC_UNREACHABLE)
+		log_notice("bmc %s: the lock request on channel %u was refused (cc 0x%02x%s): the "
+			   "lock may be ours, releasing it",
+			   s->name, channel, cc,
+			   s->retried && s->retried(s->ctx) ? ", after a retransmission" : "");
+	release_lock(s, channel);
+	return st;
+}
+
+/*
+ * After writing without a lock: "no set-in-progress" (0x80) may have been a
+ * mangled answer to a lock the BMC granted, and a Set Complete costs a BMC
+ * without it nothing (another 0x80).
+ */
+static void complete_unlocked(const struct lantxn_store *s, uint8_t channel)
+{
+	char why[BMC_ERROR_MAX];
+
+	s->set_in_progress(s->ctx, channel, LANTXN_SET_COMPLETE, NULL, why, sizeof(why));
 }
 
 /*
@@ -159,8 +172,10 @@ static enum bmc_status write_locked(const struct lantxn_store *s, uint8_t channe
 		if (!best_effort || st == BMC_UNREACHABLE)
 			goto fail;
 	}
-	if (!locked)
+	if (!locked) {
+		complete_unlocked(s, channel);
 		return first;
+	}
 	if (!best_effort && s->expired(s->ctx)) {
 		first = BMC_FAILED;
 		errtext_set(err, errlen, "the SET's deadline passed before the commit");
@@ -176,6 +191,8 @@ static enum bmc_status write_locked(const struct lantxn_store *s, uint8_t channe
 fail:
 	if (locked)
 		release_lock(s, channel);
+	else
+		complete_unlocked(s, channel);
 	return first;
 }
 

@@ -6,10 +6,13 @@
  * The rules live here and only here: lock (Set In Progress = 1), the writes
  * in field order, commit write (2), set complete (0); a BMC without
  * set-in-progress (cc 0x80) gets the writes directly; a refused commit write
- * is not a failure (the spec makes it optional); a lock request whose reply
- * was lost, or that was refused (0x81, 0xD5) after a retransmission, may have
- * taken the lock for us, so it is released before giving up and tracked as
- * our stale lock until the BMC confirms it free; a write that fails releases
+ * is not a failure (the spec makes it optional); a lock request refused
+ * with anything but "set in progress" to a single transmission (another
+ * writer's lock) may have taken the lock for us (a lost or mangled reply, a
+ * refusal that answered a retransmission), so it is released before giving
+ * up and tracked as our stale lock until the BMC confirms it free; after
+ * writing without a lock (no set-in-progress, 0x80) a Set Complete goes out
+ * all the same, in case that answer was a mangled grant; a write that fails releases
  * the lock without committing, and whatever may have reached the BMC is read
  * back and, where it kept the new value, written back to the old one. After a
  * commit only the written parameters are read back and compared: a change

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """UDP relays between a client (the agent, ipmitool) and one ipmi_sim port.
 
 - UdpRelay: relays datagrams on a thread, one upstream socket per client,
@@ -20,9 +21,9 @@ the reply gets the completion code of `faults`; the messages' checksums are
 fixed. So the BMC really is left as it was, as a refusing BMC leaves it.
 
 That only works for messages without integrity data: an RMCP+ session of
-cipher suite 0 (no authentication, integrity or confidentiality), or an
-IPMI 1.5 session of authentication type none. Everything else passes
-through untouched and is counted in `opaque`, so a test can tell a relay
+cipher suite 0 or 1 (no integrity, no confidentiality; suite 1 still checks
+the password at login), or an IPMI 1.5 session of authentication type none.
+Everything else passes through untouched and is counted in `opaque`, so a test can tell a relay
 that saw nothing from one that could not read what it saw.
 
 The relay records each Set User Password request it relays as

@@ -1,4 +1,5 @@
-"""Hostile replies (issue 13, item 10): one agent, two BMCs, one of them lying.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Hostile replies: one agent, two BMCs, one of them lying.
 
 alpha (ipmiBmcIndex 1, an ipmi_sim with two LAN channels) is reached over
 IPMI 1.5 (driver lan, MD5) through relays.HostileRelay, which mutates a

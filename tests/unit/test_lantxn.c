@@ -500,7 +500,8 @@ static void test_no_set_in_progress_writes_directly(void **ctx)
 	t->fake.no_sip = true;
 	t->fake.staging = false;
 	assert_int_equal(apply(t, IP_MASK), BMC_OK);
-	assert_string_equal(t->fake.log, "conn sip1 w(ip) w(mask) r(ip+mask)");
+	/* (the Set Complete after the writes costs such a BMC nothing) */
+	assert_string_equal(t->fake.log, "conn sip1 w(ip) w(mask) sip0 r(ip+mask)");
 	assert_int_equal(lanconf_diff(&t->fake.committed[CH], &t->to) & IP_MASK, 0);
 	assert_int_equal(t->fake.stale, 0);
 }
@@ -600,6 +601,46 @@ static void test_lock_refused_after_retransmission_kept_stale(void **ctx)
 	assert_int_equal(t->fake.lock[CH], LOCK_OURS);
 	assert_int_equal(t->fake.stale, CH_BIT);
 	check_next_change_clears_stale_lock(t);
+}
+
+/*
+ * A lock the BMC granted, whose reply came back as something else (busy,
+ * initialising, garbage): the lock may be ours, so it is released.
+ */
+static void test_lock_grant_answered_oddly_is_released(void **ctx)
+{
+	static const uint8_t codes[] = {0xC0, 0xD2, 0xFF, 0xC1};
+
+	for (size_t i = 0; i < sizeof(codes); i++) {
+		struct t *t;
+
+		setup(ctx);
+		t = *ctx;
+		t->fake.srules[0] =
+		    (struct sip_rule){LANTXN_SET_IN_PROGRESS, 1, BMC_FAILED, codes[i], true, false};
+		assert_int_not_equal(apply(t, IP_MASK), BMC_OK);
+		assert_string_equal(t->fake.log, "conn sip1 conn sip0");
+		assert_int_equal(t->fake.lock[CH], LOCK_FREE);
+		assert_int_equal(t->fake.stale, 0);
+		assert_int_equal(t->fake.nwritten, 0);
+	}
+}
+
+/*
+ * ... and when that reply said "no set-in-progress" (0x80), the writes went
+ * to a lock the agent did not know it held: the Set Complete after them
+ * frees it (throwing the staged writes away), and the read-back tells.
+ */
+static void test_lock_grant_answered_unsupported_is_released(void **ctx)
+{
+	struct t *t = *ctx;
+
+	t->fake.srules[0] = (struct sip_rule){LANTXN_SET_IN_PROGRESS,	   1,	 BMC_UNSUPPORTED,
+					      LANTXN_CC_PARAM_UNSUPPORTED, true, false};
+	assert_int_equal(apply(t, IP_MASK), BMC_VERIFY_FAILED);
+	assert_int_equal(t->fake.lock[CH], LOCK_FREE);
+	assert_int_equal(t->fake.stale, 0);
+	assert_bmc_holds(t, &t->from);
 }
 
 /* Without a retransmission, 0x81 is another writer's lock: left alone. */
@@ -727,8 +768,9 @@ static void test_write_fails_without_set_in_progress_old_values_back(void **ctx)
 	t->fake.staging = false;
 	t->fake.wrules[0] = (struct write_rule){LANCONF_F_NETMASK, 1, BMC_INVALID, 0xCC, false};
 	assert_int_equal(apply(t, IP_MASK), BMC_INVALID);
-	assert_string_equal(t->fake.log,
-			    "conn sip1 w(ip) w(mask) conn r(ip+mask) sip1 w(ip) conn r(ip+mask)");
+	assert_string_equal(
+	    t->fake.log,
+	    "conn sip1 w(ip) w(mask) sip0 conn r(ip+mask) sip1 w(ip) sip0 conn r(ip+mask)");
 	assert_bmc_holds(t, &t->from);
 	assert_readback_is(t, &t->from);
 }
@@ -1083,6 +1125,8 @@ int main(void)
 	    T(test_lock_refused_after_retransmission_0xd5),
 	    T(test_lock_refused_after_retransmission_kept_stale),
 	    T(test_lock_refused_without_retransmission_left_alone),
+	    T(test_lock_grant_answered_oddly_is_released),
+	    T(test_lock_grant_answered_unsupported_is_released),
 	    T(test_lock_reply_lost_and_no_reconnect_marks_stale),
 	    T(test_stale_bit_cleared_by_a_clean_change),
 	    T(test_success_leaves_no_error_text),
