@@ -119,11 +119,36 @@ void bmc_session_close(struct bmc *b)
 	b->open = false;
 }
 
+/*
+ * What went wrong, in words an operator can act on: libfreeipmi reports a
+ * reply it could not parse as "internal IPMI error" or "invalid
+ * parameters"; its own words follow in parentheses.
+ */
+static void describe_ctx_error(ipmi_ctx_t ctx, char *buf, size_t len)
+{
+	const char *words = ipmi_ctx_errormsg(ctx);
+
+	switch (ipmi_ctx_errnum(ctx)) {
+	case IPMI_ERR_IPMI_ERROR:
+	case IPMI_ERR_PARAMETERS:
+		snprintf(buf, len, "malformed or unexpected reply (libfreeipmi: %s)", words);
+		break;
+	case IPMI_ERR_BMC_BUSY:
+		snprintf(buf, len, "BMC busy, for example no free session slot (libfreeipmi: %s)",
+			 words);
+		break;
+	default:
+		snprintf(buf, len, "%s", words);
+		break;
+	}
+}
+
 enum bmc_status bmc_cmd_result(struct bmc *b, int rc, fiid_obj_t rs, const char *what,
 			       bool invalid_is_unsupported, uint8_t *cc_out, char *err,
 			       size_t errlen)
 {
 	uint64_t cc = 0, cmd = 0;
+	char why[160];
 
 	if (cc_out)
 		*cc_out = 0;
@@ -137,7 +162,8 @@ enum bmc_status bmc_cmd_result(struct bmc *b, int rc, fiid_obj_t rs, const char 
 			    bmc_cc_name((uint8_t)cmd, (uint8_t)cc));
 		return bmc_status_from_cc((uint8_t)cc, invalid_is_unsupported);
 	}
-	errtext_set(err, errlen, "%s: %s", what, ipmi_ctx_errormsg(b->ctx));
+	describe_ctx_error(b->ctx, why, sizeof(why));
+	errtext_set(err, errlen, "%s: %s", what, why);
 	bmc_session_close(b);
 	return BMC_UNREACHABLE;
 }
@@ -227,7 +253,7 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
 				size_t errlen)
 {
 	const struct config_bmc *c = b->cfg;
-	char host[300];
+	char host[300], why[160];
 	int rc;
 
 	/* libfreeipmi takes the port as "host:port" (IPv4 or a name only). */
@@ -252,7 +278,8 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
 						 c->workaround_flags, IPMI_FLAGS_DEFAULT);
 	if (rc == 0)
 		return BMC_OK;
-	errtext_set(err, errlen, "%s connecting to %s", ipmi_ctx_errormsg(ctx), host);
+	describe_ctx_error(ctx, why, sizeof(why));
+	errtext_set(err, errlen, "%s connecting to %s", why, host);
 	/* The BMC answered and refused the password: a verdict, not an outage. */
 	return ipmi_ctx_errnum(ctx) == IPMI_ERR_PASSWORD_INVALID ? BMC_INVALID : BMC_UNREACHABLE;
 }

@@ -77,6 +77,19 @@ def test_transient_discovery_reply_is_tried_again(aworld, cc):
     agent.stop()
 
 
+def test_discovery_that_found_nothing_looks_again(aworld):
+    bmc, agent = start(aworld, control={"cc": {"get_channel_info": 0xCB}})
+    aworld.wait_for(lambda: "no 802.3 LAN channel found" in
+                    bmc_row(aworld)["ipmiBmcLastError"], 20, "nothing found, and said")
+    assert bmc_row(aworld)["ipmiBmcReachable"] == TRUE
+    bmc.control(cc=None)
+    aworld.wait_for(lambda: set(aworld.channel_rows()) == {(1, 1)}, 20,
+                    "the channel found at a later read")
+    assert bmc_row(aworld)["ipmiBmcLastError"] == ""
+    assert agent.log().count("no 802.3 LAN channel found") == 1
+    agent.stop()
+
+
 def test_bmc_without_lan_parameters_is_reachable_and_identifies(aworld):
     bmc, agent = start(aworld, control={"missing": ["get_lan_config"]})
     aworld.wait_for(lambda: bmc_row(aworld)["ipmiBmcReachable"] == TRUE, 30,

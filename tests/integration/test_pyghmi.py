@@ -749,6 +749,9 @@ def test_pyghmi_no_free_session_slot_is_unreachable_then_recovers(aworld):
 
     aworld.wait_for(refused, 4 * REFRESH + 10, "the BMC to read as unreachable")
     assert [e["outcome"] for e in bmc.events("open_session", since)][:1] == ["no-slot"]
+    # said in words an operator can act on, not only libfreeipmi's
+    error = aworld.bmc_rows()[1]["ipmiBmcLastError"]
+    assert "no free session slot" in error, error
     bmc.control(open_session=None)
     agent.wait_synced(timeout=4 * REFRESH + 10)
     assert comparable_row(aworld.channel_rows()[(1, 1)]) == channel_row_from_lan(bmc.lan_print(1))
