@@ -21,7 +21,7 @@ import os
 import re
 import subprocess
 
-from world import READY_TIMEOUT, Peer, Process, SimAlias, WorldError, free_port, wait_for
+from world import BmcPeer, Process, WorldError, free_port
 
 # The simulator needs Debian's python3-pyghmi, which only the system
 # interpreter has.
@@ -33,8 +33,10 @@ def pyghmi_available():
     return res.returncode == 0
 
 
-class PyghmiSim(Peer):
+class PyghmiSim(BmcPeer):
     """A pyghmi_bmc.py BMC with `channels` LAN channels (1..n) on one port."""
+
+    kind = "pyghmi BMC"
 
     def __init__(self, world, name, channels=1, sim_id=1, control=None, users=None,
                  manufacturer_id=20974, port=None):
@@ -64,20 +66,6 @@ class PyghmiSim(Peer):
     @property
     def ports(self):
         return [self.port] * len(self.channels)
-
-    def wait_ready(self, timeout=READY_TIMEOUT):
-        def ready():
-            self.proc.check_running()
-            return self.ipmitool("mc", "info", check=False, timeout=2).returncode == 0
-
-        wait_for(ready, timeout, f"pyghmi BMC {self.name} to answer mc info",
-                 on_fail=lambda: self.proc.log_tail())
-
-    def kill(self):
-        return self.proc.kill()
-
-    def alias(self, name):
-        return SimAlias(self, name)
 
     # behaviour
 

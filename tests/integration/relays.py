@@ -56,8 +56,8 @@ class UdpRelay:
 
     Every client address gets its own upstream socket, so replies find the
     session they belong to. Subclasses decide what happens to a datagram:
-    _from_client(client, data) and _from_target(client, data); _wait() and
-    _tick() let them keep their own timers.
+    _from_client(client, data) and _from_target(client, data); _send_later()
+    holds one back for a while (a slow or late network).
     """
 
     def __init__(self, target_port, port=None, name="udp-relay"):
@@ -67,6 +67,8 @@ class UdpRelay:
         self._listen.bind(("127.0.0.1", self.port))
         self._upstream = {}   # client address -> socket towards the target
         self._client_of = {}  # upstream socket -> client address
+        self._later = []      # (due, seq, socket, data, address), a heap
+        self._later_seq = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -102,11 +104,23 @@ class UdpRelay:
     def _from_target(self, client, data):
         self._send(self._listen, data, client)
 
+    def _send_later(self, sock, data, addr, delay):
+        if delay <= 0:
+            self._send(sock, data, addr)
+            return
+        self._later_seq += 1
+        heapq.heappush(self._later, (time.monotonic() + delay, self._later_seq, sock, data, addr))
+
     def _wait(self):
+        if self._later:
+            return max(0.0, min(0.05, self._later[0][0] - time.monotonic()))
         return 0.05
 
     def _tick(self):
-        pass
+        now = time.monotonic()
+        while self._later and self._later[0][0] <= now:
+            _, _, sock, data, addr = heapq.heappop(self._later)
+            self._send(sock, data, addr)
 
     def _receive(self, sock):
         try:
@@ -138,12 +152,9 @@ class DelayProxy(UdpRelay):
         super().__init__(target_port, port, name="delay-proxy")
         self.delay = delay
         self.packets = 0
-        self._queue = []      # (due, seq, socket, data, address)
-        self._seq = 0
 
     def _schedule(self, sock, data, addr):
-        self._seq += 1
-        heapq.heappush(self._queue, (time.monotonic() + self.delay, self._seq, sock, data, addr))
+        self._send_later(sock, data, addr, self.delay)
 
     def _from_client(self, client, data):
         self.packets += 1
@@ -151,17 +162,6 @@ class DelayProxy(UdpRelay):
 
     def _from_target(self, client, data):
         self._schedule(self._listen, data, client)
-
-    def _wait(self):
-        if self._queue:
-            return max(0.0, min(0.05, self._queue[0][0] - time.monotonic()))
-        return 0.05
-
-    def _tick(self):
-        now = time.monotonic()
-        while self._queue and self._queue[0][0] <= now:
-            _, _, sock, data, addr = heapq.heappop(self._queue)
-            self._send(sock, data, addr)
 
 
 # --- a BMC that refuses (FaultRelay) --------------------------------------------
@@ -462,8 +462,6 @@ class HostileRelay(UdpRelay):
         self._lock = threading.Lock()
         self._requests = {}     # (client, rqSeq, cmd) -> request data bytes
         self._history = {}      # client -> [datagram, ...] (the last 32 replies)
-        self._queue = []        # (due, seq, client, datagram)
-        self._seq = 0
         # the last datagrams both ways: (time, "rq" or "rs", client port, bytes)
         self.trace = collections.deque(maxlen=5000)
         self._forced = []       # (netfn, cmd, request prefix, kind, value), see force()
@@ -475,7 +473,7 @@ class HostileRelay(UdpRelay):
     def pending(self):
         """Datagrams still held back (late or duplicate copies)."""
         with self._lock:
-            return len(self._queue)
+            return len(self._later)
 
     def summary(self):
         with self._lock:
@@ -523,22 +521,7 @@ class HostileRelay(UdpRelay):
         super()._from_client(client, data)
 
     def _deliver(self, client, data, delay=0.0):
-        if delay <= 0:
-            self._send(self._listen, data, client)
-            return
-        self._seq += 1
-        heapq.heappush(self._queue, (time.monotonic() + delay, self._seq, client, data))
-
-    def _wait(self):
-        if self._queue:
-            return max(0.0, min(0.05, self._queue[0][0] - time.monotonic()))
-        return 0.05
-
-    def _tick(self):
-        now = time.monotonic()
-        while self._queue and self._queue[0][0] <= now:
-            _, _, client, data = heapq.heappop(self._queue)
-            self._send(self._listen, data, client)
+        self._send_later(self._listen, data, client, delay)
 
     def _readable(self, data):
         """(layout, message) when the datagram can be rewritten and re-signed,

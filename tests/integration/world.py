@@ -430,8 +430,34 @@ class Peer:
         return self.proc.stop()
 
 
-class Sim(Peer):
+class BmcPeer(Peer):
+    """A simulated BMC: ready once `ipmitool mc info` answers (its ipmitool()
+    reaches it); `kind` names it in messages."""
+
+    kind = "BMC"
+
+    def wait_ready(self, timeout=READY_TIMEOUT):
+        def ready():
+            self.proc.check_running()
+            return self.ipmitool("mc", "info", check=False, timeout=2).returncode == 0
+
+        wait_for(ready, timeout, f"{self.kind} {self.name} to answer mc info",
+                 on_fail=lambda: self.proc.log_tail())
+
+    def kill(self):
+        """SIGKILL: the BMC vanishes without a word."""
+        return self.proc.kill()
+
+    def alias(self, name):
+        """This simulator under another name: a second BMC entry of the agent
+        for the same BMC (for example with another password_user_id)."""
+        return SimAlias(self, name)
+
+
+class Sim(BmcPeer):
     """An ipmi_sim BMC with one 802.3 LAN channel per port."""
+
+    kind = "ipmi_sim"
 
     def __init__(self, world, name, channels=1, sim_id=1, ports=None):
         self.world = world
@@ -457,23 +483,6 @@ class Sim(Peer):
     @property
     def channels(self):
         return list(range(1, len(self.ports) + 1))
-
-    def wait_ready(self, timeout=READY_TIMEOUT):
-        def ready():
-            self.proc.check_running()
-            return self.ipmitool("mc", "info", check=False, timeout=2).returncode == 0
-
-        wait_for(ready, timeout, f"ipmi_sim {self.name} to answer mc info",
-                 on_fail=lambda: self.proc.log_tail())
-
-    def kill(self):
-        """SIGKILL: the BMC vanishes without a word."""
-        return self.proc.kill()
-
-    def alias(self, name):
-        """This simulator under another name: a second BMC entry of the agent
-        for the same BMC (for example with another password_user_id)."""
-        return SimAlias(self, name)
 
     def ipmitool_argv(self, *args, port=None):
         return ["ipmitool", "-I", "lanplus", "-C", "3", "-U", "admin", "-P",
