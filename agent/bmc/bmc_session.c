@@ -249,8 +249,8 @@ static enum bmc_status open_inband(struct bmc *b, char *err, size_t errlen)
  * One out-of-band login on ctx with `password` (the agent's own, or one to
  * prove). IPMI 1.5 authenticates with at most 16 bytes.
  */
-static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *password, char *err,
-				size_t errlen)
+static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *password,
+				unsigned timeout_ms, char *err, size_t errlen)
 {
 	const struct config_bmc *c = b->cfg;
 	char host[300], why[160];
@@ -269,12 +269,12 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
 	if (c->driver == CONFIG_DRIVER_LAN)
 		rc = ipmi_ctx_open_outofband(
 		    ctx, host, c->username, password, IPMI_AUTHENTICATION_TYPE_MD5,
-		    privilege_level(c->privilege), c->timeout_ms, retransmission_ms(c->timeout_ms),
+		    privilege_level(c->privilege), timeout_ms, retransmission_ms(timeout_ms),
 		    c->workaround_flags, IPMI_FLAGS_DEFAULT);
 	else
 		rc = ipmi_ctx_open_outofband_2_0(ctx, host, c->username, password, NULL, 0,
 						 privilege_level(c->privilege), c->cipher_suite,
-						 c->timeout_ms, retransmission_ms(c->timeout_ms),
+						 timeout_ms, retransmission_ms(timeout_ms),
 						 c->workaround_flags, IPMI_FLAGS_DEFAULT);
 	if (rc == 0)
 		return BMC_OK;
@@ -292,7 +292,8 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
  */
 static enum bmc_status open_lan_with_pending(struct bmc *b)
 {
-	enum bmc_status st = open_lan(b, b->ctx, b->password, b->open_error, sizeof(b->open_error));
+	enum bmc_status st = open_lan(b, b->ctx, b->password, b->cfg->timeout_ms, b->open_error,
+				      sizeof(b->open_error));
 	char err[BMC_ERROR_MAX];
 
 	if (st == BMC_OK || !b->pending_password) {
@@ -302,8 +303,8 @@ static enum bmc_status open_lan_with_pending(struct bmc *b)
 		}
 		return st;
 	}
-	if (st != BMC_INVALID ||
-	    open_lan(b, b->ctx, b->pending_password, err, sizeof(err)) != BMC_OK)
+	if (st != BMC_INVALID || open_lan(b, b->ctx, b->pending_password, b->cfg->timeout_ms, err,
+					  sizeof(err)) != BMC_OK)
 		return st;
 	log_notice("bmc %s: the agent logs in with the password set over SNMP for user %u: it was "
 		   "its own login, and it uses that password from now on",
@@ -359,7 +360,12 @@ enum bmc_status bmc_session_try_login(struct bmc *b, const char *password, char 
 		errtext_set(err, errlen, "out of memory");
 		return BMC_FAILED;
 	}
-	st = open_lan(b, ctx, password, err, errlen);
+	/*
+	 * At most half the session timeout: the agent's own session waits idle
+	 * meanwhile, and libfreeipmi gives up on a session idle for its whole
+	 * timeout (a restore after a failed proof must still have it).
+	 */
+	st = open_lan(b, ctx, password, b->cfg->timeout_ms / 2, err, errlen);
 	if (st == BMC_OK)
 		ipmi_ctx_close(ctx);
 	ipmi_ctx_destroy(ctx);
