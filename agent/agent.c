@@ -14,6 +14,7 @@
 #include "bmc.h"
 #include "clock.h"
 #include "fleet.h"
+#include "learned.h"
 #include "log.h"
 #include "mib.h"
 #include "mib_set.h"
@@ -302,6 +303,7 @@ static int agent_start_bmcs(struct agent *a)
 	int rv = -1;
 
 	bmc_global_init();
+	learned_load(a->cfg->state_file, a->cfg);
 	if (by_cfg && agent_build_bmcs(a, a->cfg, by_cfg) == 0 && agent_start_fleet(a, NULL) == 0)
 		rv = 0;
 	if (rv < 0 && by_cfg && !a->state.bmcs)
@@ -328,9 +330,30 @@ static void agent_warn_restart_keys(const struct config *cur, const struct confi
 {
 	if (strcmp(cur->agentx_socket, next->agentx_socket) != 0 ||
 	    cur->agentx_timeout != next->agentx_timeout ||
-	    cur->ping_interval != next->ping_interval)
-		log_warn("reload: changes to agentx.socket, agentx.timeout and "
-			 "agentx.ping_interval take effect at the next restart");
+	    cur->ping_interval != next->ping_interval || strcmp(cur->state_file, next->state_file) != 0)
+		log_warn("reload: changes to agentx.socket, agentx.timeout, "
+			 "agentx.ping_interval and state_file take effect at the next restart");
+}
+
+/*
+ * A take-back never undoes what the operator asked: restores a failed SET
+ * left pending go with the entry they were made under.
+ */
+static void agent_log_dropped_restores(const struct state_bmc *b)
+{
+	unsigned pending = bmc_pending_restores(b->bmc);
+	char list[64] = "";
+	size_t used = 0;
+
+	if (!pending)
+		return;
+	for (unsigned ch = LANCONF_CHANNEL_MIN; ch <= LANCONF_CHANNEL_MAX; ch++)
+		if ((pending & (1u << ch)) && used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
+						 used ? ", " : "", ch);
+	log_notice("reload: BMC %s: its configuration entry changed, so the pending restore of "
+		   "channel %s after a failed SET is dropped",
+		   b->cfg->name, list);
 }
 
 /*
@@ -380,6 +403,7 @@ static void agent_swap_config(struct agent *a, struct config *cfg, struct config
 			continue;
 		log_notice("reload: BMC %s (index %u) removed or changed", old.bmcs[j].cfg->name,
 			   old.bmcs[j].mib_index);
+		agent_log_dropped_restores(&old.bmcs[j]);
 		bmc_free(old.bmcs[j].bmc);
 	}
 	log_notice("configuration reloaded: %zu BMC(s), %zu kept as they were, %zu new or changed",
@@ -414,6 +438,8 @@ static void agent_reload(struct agent *a, struct config *cfg)
 		return;
 	}
 	agent_warn_restart_keys(cfg, &next);
+	/* The configuration wins over addresses learned for hosts it no longer gives. */
+	learned_prune(&next);
 	fleet_stop(a->fleet);
 	fleet_deliver(a->fleet);
 	/* Kept BMCs keep their next read and back-off: a reload is no cold start. */
@@ -450,6 +476,7 @@ static void agent_stop_bmcs(struct agent *a)
 	free(a->bmcs);
 	a->bmcs = NULL;
 	state_free(&a->state);
+	learned_reset();
 }
 
 int agent_run(struct config *cfg, const struct agent_options *opts, struct agent_signals *sig)

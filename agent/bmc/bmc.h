@@ -79,6 +79,9 @@ enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanco
 void bmc_remember_restore(struct bmc *b, uint8_t channel, const struct lanconf *target,
 			  unsigned fields);
 
+/* The channels (bit per number) with a restore still pending (bmc_remember_restore). */
+unsigned bmc_pending_restores(const struct bmc *b);
+
 /*
  * True when password_user_id is the user the agent logs in as (asks the BMC
  * until it answers). *known is false while the BMC cannot tell (Get User

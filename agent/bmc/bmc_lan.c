@@ -383,6 +383,12 @@ static bool store_retried(void *ctx)
 	return ((struct bmc *)ctx)->sip_retried;
 }
 
+static enum bmc_status store_relocate(void *ctx, const uint8_t addr[4], bool wait, char *err,
+				     size_t errlen)
+{
+	return bmc_session_relocate(ctx, addr, wait, err, errlen);
+}
+
 static bool store_expired(void *ctx)
 {
 	struct bmc *b = ctx;
@@ -404,18 +410,42 @@ enum bmc_status bmc_lan_apply(struct bmc *b, uint8_t channel, const struct lanco
 	    .pause = store_pause,
 	    .expired = store_expired,
 	    .retried = store_retried,
+	    .relocate = store_relocate,
 	    .stale_locks = &b->stale_locks,
 	};
-	char desc[256];
+	char desc[256], why[BMC_ERROR_MAX] = "", a[16];
+	enum reach_verdict route = REACH_KEEPS;
 	enum bmc_status st;
 
 	bmc_enter(b);
 	lanconf_describe(to, fields & LANCONF_F_WRITABLE, desc, sizeof(desc));
 	log_debug("bmc %s: channel %u: applying %s", b->cfg->name, channel, desc);
-	st = lantxn_apply(&store, channel, from, to, fields, readback, readback_ok, err, errlen);
+	if (b->cfg->driver != CONFIG_DRIVER_INBAND)
+		route = reach_judge(&b->path, from, to, fields & LANCONF_F_WRITABLE,
+				    reach_route_kernel, why, sizeof(why));
+	if (route == REACH_CUTS && b->cfg->cut_off_changes != CONFIG_CUT_OFF_APPLY) {
+		/* (The SET's check refused it already, unless the path changed since.) */
+		errtext_set(err, errlen, "refused: it would cut the agent off: %s", why);
+		bmc_leave(b);
+		return BMC_INVALID;
+	}
+	st = lantxn_apply(&store, channel, from, to, fields, route, readback, readback_ok, err,
+			  errlen);
 	if (st != BMC_OK)
 		log_warn("bmc %s: channel %u: change failed (%s): %s", b->cfg->name, channel,
 			 bmc_status_name(st), err);
+	else if (route == REACH_FOLLOWS)
+		log_notice("bmc %s: channel %u moved to %s and the agent followed: reached there "
+			   "from now on",
+			   b->cfg->name, channel, lanconf_ipv4_str(to->ip, a));
+	if (st == BMC_OK && route == REACH_CUTS) {
+		errtext_set(b->away, sizeof(b->away),
+			    "moved away by a SET of channel %u (%s; applied as cut_off_changes: "
+			    "apply allows)",
+			    channel, why);
+		log_warn("bmc %s: %s", b->cfg->name, b->away);
+		bmc_session_close(b);
+	}
 	bmc_leave(b);
 	return st;
 }

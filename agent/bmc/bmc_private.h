@@ -14,6 +14,7 @@
 
 #include "bmc.h"
 #include "errtext.h"
+#include "reach.h"
 #include "secret.h"
 
 /* A change that must be undone once the BMC answers again (bmc_remember_restore). */
@@ -50,6 +51,16 @@ struct bmc {
 	bool inband_probed;   /* ipmi_ctx_find_inband ran once */
 	ipmi_driver_type_t inband_driver;		     /* what it (or a later open) found */
 	struct bmc_restore restore[LANCONF_CHANNEL_MAX + 1]; /* by channel number */
+	/*
+	 * Where sessions go (out-of-band): the address of the last session that
+	 * opened, or the learned one (learned.h) before any did. Each new session
+	 * resolves host: again and tries, in turn, this address, `alt` and the
+	 * resolved one; the first that answers becomes the path.
+	 */
+	struct reach_path path;
+	bool has_alt; /* the other side of a move that could not be confirmed */
+	uint8_t alt[4];
+	char away[BMC_ERROR_MAX]; /* why the BMC left the agent's reach (an applied cut-off), or "" */
 };
 
 /* Every public call starts here: one login try per call, idle sessions dropped. */
@@ -58,6 +69,14 @@ void bmc_enter(struct bmc *b);
 void bmc_leave(struct bmc *b);
 
 enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen);
+/*
+ * The BMC is to be reached at addr from now on (a SET moved the address the
+ * agent reaches it at): close the session and open one there, trying until
+ * the SET's deadline (at least one session timeout) when `wait`, else once.
+ * The address left behind is kept as the alternative until a session opens.
+ */
+enum bmc_status bmc_session_relocate(struct bmc *b, const uint8_t addr[4], bool wait, char *err,
+				     size_t errlen);
 void bmc_session_close(struct bmc *b);
 /*
  * Open a second, short session with `password` instead of the agent's own:

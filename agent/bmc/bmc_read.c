@@ -229,10 +229,19 @@ enum bmc_status bmc_read(struct bmc *b, struct bmc_snapshot *out)
 			st = BMC_UNREACHABLE;
 	}
 	out->status = st;
+	if (b->cfg->driver != CONFIG_DRIVER_INBAND)
+		out->path = b->path;
 	if (st != BMC_OK) {
 		/* The contract: a failed read leaves no session behind. */
 		bmc_session_close(b);
 		out->nchannels = 0;
+		/* Expected: a SET told it to leave (cut_off_changes: apply). Say so first. */
+		if (b->away[0]) {
+			char why[BMC_ERROR_MAX];
+
+			snprintf(why, sizeof(why), "%s", out->error);
+			errtext_set(out->error, sizeof(out->error), "%s; %s", b->away, why);
+		}
 		/* Reachability is logged once per transition by the state; here only detail. */
 		log_debug("bmc %s: read failed (%s): %s", b->cfg->name, bmc_status_name(st),
 			  out->error);

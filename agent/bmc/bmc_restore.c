@@ -67,6 +67,17 @@ static void reconcile_channel(struct bmc *b, struct bmc_channel *ch)
 		ch->lan = rb;
 }
 
+/*
+ * A move of the agent's own path that was not confirmed: the BMC is looked
+ * for at both addresses (has_alt), or answered at the new one with other
+ * values. Where it turns up is read then; the move is not taken back.
+ */
+static bool move_in_doubt(const struct bmc *b, const struct lanconf *from, const struct lanconf *to)
+{
+	return b->has_alt || (memcmp(from->ip, to->ip, 4) != 0 && b->path.known &&
+			      memcmp(b->path.addr, to->ip, 4) == 0);
+}
+
 enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanconf *from,
 			      const struct lanconf *to, unsigned fields, struct lanconf *readback,
 			      bool *readback_ok, char *err, size_t errlen)
@@ -75,9 +86,19 @@ enum bmc_status bmc_apply_lan(struct bmc *b, uint8_t channel, const struct lanco
 	    bmc_lan_apply(b, channel, from, to, fields, readback, readback_ok, err, errlen);
 
 	/* Whether the BMC kept part of it is not known: look again when it answers. */
-	if (st == BMC_UNDO_FAILED || st == BMC_UNREACHABLE)
+	if ((st == BMC_UNDO_FAILED || st == BMC_UNREACHABLE) && !move_in_doubt(b, from, to))
 		bmc_remember_restore(b, channel, from, fields);
 	return st;
+}
+
+unsigned bmc_pending_restores(const struct bmc *b)
+{
+	unsigned channels = 0;
+
+	for (unsigned ch = LANCONF_CHANNEL_MIN; ch <= LANCONF_CHANNEL_MAX; ch++)
+		if (b->restore[ch].active)
+			channels |= 1u << ch;
+	return channels;
 }
 
 void bmc_restore_reconcile(struct bmc *b, struct bmc_channel *channels, size_t n)

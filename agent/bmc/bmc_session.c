@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "bmc_private.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 
 #include "clock.h"
 #include "lantxn.h"
+#include "learned.h"
 #include "log.h"
 #include "secret.h"
 
@@ -247,7 +251,7 @@ static enum bmc_status open_inband(struct bmc *b, char *err, size_t errlen)
 
 /*
  * One out-of-band login on ctx with `password` (the agent's own, or one to
- * prove). IPMI 1.5 authenticates with at most 16 bytes.
+ * prove), at the path's address. IPMI 1.5 authenticates with at most 16 bytes.
  */
 static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *password,
 				unsigned timeout_ms, char *err, size_t errlen)
@@ -257,7 +261,7 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
 	int rc;
 
 	/* libfreeipmi takes the port as "host:port" (IPv4 or a name only). */
-	snprintf(host, sizeof(host), "%s:%u", c->host ? c->host : "", (unsigned)c->port);
+	reach_describe(&b->path, host, sizeof(host));
 	if (password && strlen(password) > lanconf_password_max(config_login_ipmi15(c))) {
 		errtext_set(err, errlen,
 			    "password longer than %zu characters: IPMI 1.5 cannot use it",
@@ -284,16 +288,61 @@ static enum bmc_status open_lan(struct bmc *b, ipmi_ctx_t ctx, const char *passw
 	return ipmi_ctx_errnum(ctx) == IPMI_ERR_PASSWORD_INVALID ? BMC_INVALID : BMC_UNREACHABLE;
 }
 
+/* host: as an IPv4 address, resolved now (a name may have moved since the last session). */
+static bool resolve_host(const struct bmc *b, uint8_t addr[4], char *err, size_t errlen)
+{
+	const struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM};
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(b->cfg->host, NULL, &hints, &res);
+
+	if (rc != 0 || !res) {
+		errtext_set(err, errlen, "cannot resolve host %s: %s", b->cfg->host,
+			    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		if (res)
+			freeaddrinfo(res);
+		return false;
+	}
+	memcpy(addr, &((const struct sockaddr_in *)(const void *)res->ai_addr)->sin_addr, 4);
+	freeaddrinfo(res);
+	return true;
+}
+
+/*
+ * A session opened at the path's address: that is where the BMC is. An
+ * address other than host:'s is remembered across restarts (learned.h);
+ * host:'s own address makes a learned one needless.
+ */
+static void settle_path(struct bmc *b, bool configured_known, const uint8_t configured[4])
+{
+	uint8_t learned[4];
+	char a[16];
+
+	b->has_alt = false;
+	b->away[0] = '\0';
+	if (configured_known && memcmp(configured, b->path.addr, 4) == 0) {
+		if (learned_get(b->cfg, learned)) {
+			log_notice("bmc %s: answers at its configured host %s again", b->cfg->name,
+				   b->cfg->host);
+			learned_forget(b->cfg);
+		}
+		return;
+	}
+	if (!learned_get(b->cfg, learned) || memcmp(learned, b->path.addr, 4) != 0) {
+		log_notice("bmc %s: reached at %s from now on (host %s in the configuration)",
+			   b->cfg->name, lanconf_ipv4_str(b->path.addr, a), b->cfg->host);
+		learned_put(b->cfg, b->path.addr);
+	}
+}
+
 /*
  * Log in with the password in use; if the BMC refuses it and a password set
  * over SNMP is pending (a change whose owner could not be told, see
  * bmc_user.c), that one is the agent's own now: adopt it. A login that works
  * with the password in use settles that the pending one was not ours.
  */
-static enum bmc_status open_lan_with_pending(struct bmc *b)
+static enum bmc_status open_lan_with_pending(struct bmc *b, char *error, size_t errorlen)
 {
-	enum bmc_status st = open_lan(b, b->ctx, b->password, b->cfg->timeout_ms, b->open_error,
-				      sizeof(b->open_error));
+	enum bmc_status st = open_lan(b, b->ctx, b->password, b->cfg->timeout_ms, error, errorlen);
 	char err[BMC_ERROR_MAX];
 
 	if (st == BMC_OK || !b->pending_password) {
@@ -319,6 +368,62 @@ static enum bmc_status open_lan_with_pending(struct bmc *b)
 	return BMC_OK;
 }
 
+/* Add addr to the n candidates unless it is there already. */
+static void add_candidate(uint8_t cand[][4], size_t *n, const uint8_t addr[4])
+{
+	for (size_t i = 0; i < *n; i++)
+		if (memcmp(cand[i], addr, 4) == 0)
+			return;
+	memcpy(cand[(*n)++], addr, 4);
+}
+
+/*
+ * Log in out-of-band: at the path's address, then at the other side of an
+ * unconfirmed move, then at host: resolved now; the first that answers
+ * becomes the path. A refused password is the BMC answering: no further try.
+ */
+static enum bmc_status open_lan_anywhere(struct bmc *b)
+{
+	uint8_t cand[3][4], configured[4];
+	char why[BMC_ERROR_MAX];
+	size_t n = 0;
+	bool configured_known = resolve_host(b, configured, why, sizeof(why));
+	enum bmc_status st = BMC_UNREACHABLE;
+
+	if (b->path.known)
+		add_candidate(cand, &n, b->path.addr);
+	if (b->has_alt)
+		add_candidate(cand, &n, b->alt);
+	if (configured_known)
+		add_candidate(cand, &n, configured);
+	if (n == 0) {
+		errtext_set(b->open_error, sizeof(b->open_error), "%s", why);
+		return BMC_UNREACHABLE;
+	}
+	b->path.port = b->cfg->port;
+	for (size_t i = 0; i < n; i++) {
+		b->path.known = true;
+		memcpy(b->path.addr, cand[i], 4);
+		if (i == 0) {
+			st = open_lan_with_pending(b, b->open_error, sizeof(b->open_error));
+		} else {
+			char a[16];
+
+			st = open_lan_with_pending(b, why, sizeof(why));
+			if (st != BMC_OK && st != BMC_INVALID)
+				errtext_append(b->open_error, sizeof(b->open_error),
+					       "; no answer at %s either", lanconf_ipv4_str(cand[i], a));
+		}
+		if (st == BMC_OK)
+			settle_path(b, configured_known, configured);
+		if (st == BMC_OK || st == BMC_INVALID)
+			return st;
+	}
+	/* None answered: the next session starts where the last one worked. */
+	memcpy(b->path.addr, cand[0], 4);
+	return st;
+}
+
 enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen)
 {
 	enum bmc_status st;
@@ -332,7 +437,7 @@ enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen)
 	if (b->cfg->driver == CONFIG_DRIVER_INBAND)
 		st = open_inband(b, b->open_error, sizeof(b->open_error));
 	else
-		st = open_lan_with_pending(b);
+		st = open_lan_anywhere(b);
 	if (st != BMC_OK)
 		st =
 		    BMC_UNREACHABLE; /* to every caller a session that will not open is an outage */
@@ -344,6 +449,45 @@ enum bmc_status bmc_session_ensure(struct bmc *b, char *err, size_t errlen)
 		errtext_set(err, errlen, "%s", b->open_error);
 	}
 	return st;
+}
+
+enum bmc_status bmc_session_relocate(struct bmc *b, const uint8_t addr[4], bool wait, char *err,
+				     size_t errlen)
+{
+	double until = clock_now() + (double)b->cfg->timeout_ms / 1000.0;
+	uint8_t configured[4];
+	char a[16], why[BMC_ERROR_MAX];
+	bool configured_known;
+	enum bmc_status st;
+
+	if (wait && b->deadline > until)
+		until = b->deadline;
+	bmc_session_close(b);
+	if (b->path.known && memcmp(b->path.addr, addr, 4) != 0) {
+		b->has_alt = true;
+		memcpy(b->alt, b->path.addr, 4);
+	}
+	b->path.known = true;
+	b->path.port = b->cfg->port;
+	memcpy(b->path.addr, addr, 4);
+	log_info("bmc %s: looking for the BMC at %s", b->cfg->name, lanconf_ipv4_str(addr, a));
+	for (;;) {
+		st = open_lan(b, b->ctx, b->password, b->cfg->timeout_ms, err, errlen);
+		if (st == BMC_OK || st == BMC_INVALID || !wait || clock_now() >= until)
+			break;
+		/* An address not applied yet fails fast (no route, no ARP answer): do not spin. */
+		struct timespec pause = {.tv_sec = 0, .tv_nsec = 200 * 1000 * 1000};
+
+		nanosleep(&pause, NULL);
+	}
+	if (st != BMC_OK)
+		return st == BMC_INVALID ? BMC_UNREACHABLE : st;
+	b->open = true;
+	b->open_failed = false;
+	b->last_io = clock_now();
+	configured_known = resolve_host(b, configured, why, sizeof(why));
+	settle_path(b, configured_known, configured);
+	return BMC_OK;
 }
 
 enum bmc_status bmc_session_try_login(struct bmc *b, const char *password, char *err, size_t errlen)
@@ -433,6 +577,10 @@ struct bmc *bmc_new(const struct config_bmc *cfg)
 	b->ctx = ipmi_ctx_create();
 	if (!b->ctx)
 		goto fail;
+	if (cfg->driver != CONFIG_DRIVER_INBAND && learned_get(cfg, b->path.addr)) {
+		b->path.known = true;
+		b->path.port = cfg->port;
+	}
 	if (cfg->password) {
 		b->password = secret_copy(cfg->password, strlen(cfg->password));
 		if (!b->password)

@@ -268,9 +268,62 @@ static enum bmc_status verify(const struct lantxn_store *s, uint8_t channel,
 	return BMC_VERIFY_FAILED;
 }
 
+/*
+ * The change moved (or may have moved) the BMC to to->ip: find it there and
+ * read the change back; else see whether it stayed at from->ip. `st` is how
+ * the writes ended.
+ */
+static enum bmc_status follow(const struct lantxn_store *s, uint8_t channel,
+			      const struct lanconf *from, const struct lanconf *to, unsigned fields,
+			      unsigned touched, enum bmc_status st, struct lanconf *rb, bool *rb_ok,
+			      char *err, size_t errlen)
+{
+	char why[BMC_ERROR_MAX], there[BMC_ERROR_MAX], a[16], names[128];
+	unsigned diff;
+
+	if (s->relocate(s->ctx, to->ip, true, why, sizeof(why)) == BMC_OK) {
+		*rb = *from;
+		if (s->read(s->ctx, channel, fields, rb, why, sizeof(why)) != BMC_OK) {
+			errtext_set(err, errlen, "the BMC answers at %s, but the read-back failed: %s",
+				    lanconf_ipv4_str(to->ip, a), why);
+			return BMC_UNDO_FAILED;
+		}
+		*rb_ok = true;
+		diff = lanconf_diff(rb, to) & fields;
+		if (!diff) {
+			if (errlen)
+				err[0] = '\0';
+			return BMC_OK;
+		}
+		lantxn_describe_fields(diff, names, sizeof(names));
+		errtext_set(err, errlen,
+			    "the BMC moved to %s but reads back different: %s (not taken back: "
+			    "that would move it again)",
+			    lanconf_ipv4_str(to->ip, a), names);
+		return BMC_UNDO_FAILED;
+	}
+	snprintf(there, sizeof(there), "%s", why);
+	if (s->relocate(s->ctx, from->ip, false, why, sizeof(why)) == BMC_OK) {
+		/* It stayed: whatever it kept of the change is put back, as for any failure. */
+		errtext_set(err, errlen, "the BMC did not answer at its new address %s (%s)",
+			    lanconf_ipv4_str(to->ip, a), there);
+		if (st == BMC_OK || st == BMC_UNREACHABLE)
+			st = BMC_VERIFY_FAILED;
+		if (!restore_fields(s, channel, from, touched, rb, rb_ok, err, errlen))
+			st = BMC_UNDO_FAILED;
+		return st;
+	}
+	errtext_set(err, errlen,
+		    "the BMC answers neither at its new address %s (%s) nor at the old one (%s); "
+		    "the agent keeps looking at both",
+		    lanconf_ipv4_str(to->ip, a), there, why);
+	return BMC_UNDO_FAILED;
+}
+
 enum bmc_status lantxn_apply(const struct lantxn_store *s, uint8_t channel,
 			     const struct lanconf *from, const struct lanconf *to, unsigned fields,
-			     struct lanconf *readback, bool *readback_ok, char *err, size_t errlen)
+			     enum reach_verdict route, struct lanconf *readback, bool *readback_ok,
+			     char *err, size_t errlen)
 {
 	enum bmc_status st;
 	unsigned touched = 0;
@@ -279,10 +332,29 @@ enum bmc_status lantxn_apply(const struct lantxn_store *s, uint8_t channel,
 	if (errlen)
 		err[0] = '\0';
 	fields &= LANCONF_F_WRITABLE;
+	if (route != REACH_KEEPS && !s->relocate) {
+		errtext_set(err, errlen, "this change would move the agent's path to the BMC");
+		return BMC_INVALID;
+	}
 	st = s->reconnect(s->ctx, err, errlen);
 	if (st != BMC_OK || !fields)
 		return st;
 	st = write_locked(s, channel, to, fields, false, &touched, err, errlen);
+	/*
+	 * A lost reply once the address write or the commit went out may be the
+	 * BMC leaving: the move is followed (or, cut off, taken as done).
+	 */
+	if (route != REACH_KEEPS &&
+	    (st == BMC_OK || (st == BMC_UNREACHABLE && (touched & LANCONF_F_IP)) ||
+	     (st == BMC_UNREACHABLE && route == REACH_CUTS && touched == fields))) {
+		if (route == REACH_CUTS) {
+			if (errlen)
+				err[0] = '\0';
+			return BMC_OK;
+		}
+		return follow(s, channel, from, to, fields, touched, st, readback, readback_ok, err,
+			      errlen);
+	}
 	if (st == BMC_OK) {
 		/* What was said on the way (no set-in-progress, a lock taken back) was no failure.
 		 */

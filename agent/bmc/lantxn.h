@@ -32,6 +32,7 @@
 
 #include "bmc_status.h"
 #include "lanconf.h"
+#include "reach.h"
 
 /* Set In Progress states (LAN configuration parameter 0). */
 #define LANTXN_SET_COMPLETE 0
@@ -68,12 +69,38 @@ struct lantxn_store {
 	 * took effect. May be NULL: never.
 	 */
 	bool (*retried)(void *ctx);
+	/*
+	 * Reach the BMC at addr from now on: close the session and open one
+	 * there, waiting for it up to the SET's deadline when `wait`, else one
+	 * try. BMC_OK once a session is open there. May be NULL when no change
+	 * moves the agent (then only REACH_KEEPS changes may be applied).
+	 */
+	enum bmc_status (*relocate)(void *ctx, const uint8_t addr[4], bool wait, char *err,
+				    size_t errlen);
 	/* Channels (bit per channel number) whose lock we may have left taken. */
 	uint16_t *stale_locks;
 };
 
 /*
  * Apply `to` to `channel`, writing only `fields` (LANCONF_F_WRITABLE bits).
+ * `route` is what the change does to the agent's path (reach_judge):
+ *
+ *   REACH_KEEPS    as below.
+ *   REACH_FOLLOWS  the channel carries the agent and moves to to->ip. Once
+ *                  the commit went out (answered or not; or, on a BMC
+ *                  without set-in-progress, once the address write did), the
+ *                  agent looks for the BMC at the new address until the
+ *                  deadline and reads the change back there: BMC_OK. If it
+ *                  answers there but reads back different, BMC_UNDO_FAILED
+ *                  (not taken back: that would move it again). If it does not
+ *                  answer there but at the old address, it did not move: the
+ *                  change is taken back there as for any failure
+ *                  (BMC_VERIFY_FAILED, or the write's status). At neither:
+ *                  BMC_UNDO_FAILED; the BMC keeps being looked for at both.
+ *   REACH_CUTS     the operator let a change through that the agent cannot
+ *                  follow: once the writes and the commit went out, BMC_OK,
+ *                  answered or not; nothing is read back or taken back.
+ *
  * Returns BMC_OK when committed and read back as written. On a failure of a
  * write: its status (BMC_BUSY, BMC_INVALID, ...) when the channel is back to
  * `from` on every field that may have been touched, BMC_UNDO_FAILED if not.
@@ -83,7 +110,8 @@ struct lantxn_store {
  */
 enum bmc_status lantxn_apply(const struct lantxn_store *s, uint8_t channel,
 			     const struct lanconf *from, const struct lanconf *to, unsigned fields,
-			     struct lanconf *readback, bool *readback_ok, char *err, size_t errlen);
+			     enum reach_verdict route, struct lanconf *readback, bool *readback_ok,
+			     char *err, size_t errlen);
 
 /* "IP address, subnet mask" for a field mask, for logs. */
 void lantxn_describe_fields(unsigned fields, char *buf, size_t len);

@@ -104,12 +104,26 @@ static const char *const privilege_names[] = {
     [CONFIG_PRIV_ADMIN] = "admin",
 };
 
-enum root_key { R_AGENTX, R_REFRESH_INTERVAL, R_PASSWORD_POLICY, R_WORKERS, R_BMCS, R_COUNT };
+static const char *const cut_off_names[] = {
+    [CONFIG_CUT_OFF_REFUSE] = "refuse",
+    [CONFIG_CUT_OFF_APPLY] = "apply",
+};
+
+enum root_key {
+	R_AGENTX,
+	R_REFRESH_INTERVAL,
+	R_PASSWORD_POLICY,
+	R_WORKERS,
+	R_STATE_FILE,
+	R_BMCS,
+	R_COUNT
+};
 static const char *const root_keys[R_COUNT] = {
     [R_AGENTX] = "agentx",
     [R_REFRESH_INTERVAL] = "refresh_interval",
     [R_PASSWORD_POLICY] = "password_policy",
     [R_WORKERS] = "workers",
+    [R_STATE_FILE] = "state_file",
     [R_BMCS] = "bmcs",
 };
 
@@ -143,6 +157,7 @@ enum bmc_key {
 	B_CHANNELS,
 	B_PASSWORD_USER_ID,
 	B_PASSWORD_POLICY,
+	B_CUT_OFF_CHANGES,
 	B_COUNT
 };
 static const char *const bmc_keys[B_COUNT] = {
@@ -161,6 +176,7 @@ static const char *const bmc_keys[B_COUNT] = {
     [B_CHANNELS] = "channels",
     [B_PASSWORD_USER_ID] = "password_user_id",
     [B_PASSWORD_POLICY] = "password_policy",
+    [B_CUT_OFF_CHANGES] = "cut_off_changes",
 };
 
 /* The drivers each BMC key makes sense for; an in-band BMC has no session. */
@@ -180,6 +196,7 @@ static const unsigned bmc_key_drivers[B_COUNT] = {
     [B_CHANNELS] = DRV_ALL,
     [B_PASSWORD_USER_ID] = DRV_ALL,
     [B_PASSWORD_POLICY] = DRV_ALL,
+    [B_CUT_OFF_CHANGES] = DRV_REMOTE,
 };
 
 struct loader {
@@ -502,6 +519,28 @@ static int load_agentx(struct loader *l, const struct entry *at, struct config *
 	return 0;
 }
 
+static char *resolve_beside(const char *config_file, const char *file);
+
+/* A relative state_file is taken from the configuration file's directory. */
+static int load_state_file(struct loader *l, const struct entry *e, struct config *cfg)
+{
+	char *file = NULL, *full;
+
+	if (get_string(l, e, SOCKET_MAX, &file))
+		return -1;
+	if (!file[0]) {
+		free(file);
+		return fail(l, e->value, e->path, "expected a file name, got an empty string");
+	}
+	full = resolve_beside(l->file, file);
+	free(file);
+	if (!full)
+		return fail_file(l, "out of memory");
+	free(cfg->state_file);
+	cfg->state_file = full;
+	return 0;
+}
+
 static void bmc_set_defaults(struct config_bmc *b, const struct lanconf_password_policy *policy)
 {
 	memset(b, 0, sizeof(*b));
@@ -640,6 +679,7 @@ static int load_bmc_session(struct loader *l, const struct entry *e, struct conf
 {
 	unsigned v = b->port;
 	unsigned priv = b->privilege;
+	unsigned cut = b->cut_off_changes;
 
 	if (e[B_HOST].value) {
 		if (get_string(l, &e[B_HOST], HOST_MAX, &b->host))
@@ -656,6 +696,10 @@ static int load_bmc_session(struct loader *l, const struct entry *e, struct conf
 	if (e[B_PRIVILEGE].value && get_choice(l, &e[B_PRIVILEGE], privilege_names, 3, &priv))
 		return -1;
 	b->privilege = (enum config_privilege)priv;
+	if (e[B_CUT_OFF_CHANGES].value &&
+	    get_choice(l, &e[B_CUT_OFF_CHANGES], cut_off_names, 2, &cut))
+		return -1;
+	b->cut_off_changes = (enum config_cut_off)cut;
 	return load_cipher_suite(l, &e[B_CIPHER_SUITE], b);
 }
 
@@ -980,6 +1024,9 @@ static int set_defaults(struct loader *l, struct config *cfg)
 	cfg->refresh_interval = 30;
 	cfg->workers = config_default_workers(sysconf(_SC_NPROCESSORS_ONLN));
 	cfg->password_policy = (struct lanconf_password_policy)LANCONF_PASSWORD_POLICY_DEFAULT;
+	cfg->state_file = strdup(CONFIG_DEFAULT_STATE_FILE);
+	if (!cfg->state_file)
+		return fail_file(l, "out of memory");
 	return 0;
 }
 
@@ -996,6 +1043,8 @@ static int load_root(struct loader *l, yaml_node_t *root, struct config *cfg)
 		return -1;
 	if (opt_uint(l, &e[R_REFRESH_INTERVAL], 1, 86400, &cfg->refresh_interval) ||
 	    opt_uint(l, &e[R_WORKERS], 1, CONFIG_WORKERS_MAX, &cfg->workers))
+		return -1;
+	if (e[R_STATE_FILE].value && load_state_file(l, &e[R_STATE_FILE], cfg))
 		return -1;
 	if (e[R_PASSWORD_POLICY].value &&
 	    load_policy(l, &e[R_PASSWORD_POLICY], &cfg->password_policy, &cfg->password_policy))
@@ -1187,6 +1236,7 @@ void config_free(struct config *cfg)
 	free(cfg->bmcs);
 	free(cfg->path);
 	free(cfg->agentx_socket);
+	free(cfg->state_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -1230,5 +1280,6 @@ bool config_bmc_equal(const struct config_bmc *a, const struct config_bmc *b)
 	       a->channels_auto == b->channels_auto && a->nchannels == b->nchannels &&
 	       memcmp(a->channels, b->channels, sizeof(a->channels)) == 0 &&
 	       a->password_user_id == b->password_user_id &&
+	       a->cut_off_changes == b->cut_off_changes &&
 	       memcmp(&a->password_policy, &b->password_policy, sizeof(a->password_policy)) == 0;
 }

@@ -20,6 +20,8 @@
 /* Every LAN channel number a BMC can have (LANCONF_CHANNEL_MIN..MAX). */
 #define CONFIG_MAX_CHANNELS LANCONF_CHANNEL_MAX
 #define CONFIG_DEFAULT_SOCKET "/var/agentx/master"
+/* Under the unit's StateDirectory=ipmi-agentx. */
+#define CONFIG_DEFAULT_STATE_FILE "/var/lib/ipmi-agentx/learned-addresses"
 /* ipmiBmcIndex is 1..65535, so there are at most that many BMCs. */
 #define CONFIG_BMC_INDEX_MAX 65535
 #define CONFIG_WORKERS_MAX 64
@@ -34,6 +36,12 @@ enum config_privilege {
 	CONFIG_PRIV_USER,
 	CONFIG_PRIV_OPERATOR,
 	CONFIG_PRIV_ADMIN,
+};
+
+/* A change that would cut the agent off from the BMC (reach.h): refused, or applied anyway. */
+enum config_cut_off {
+	CONFIG_CUT_OFF_REFUSE,
+	CONFIG_CUT_OFF_APPLY,
 };
 
 /* Agent-level workarounds that are not libfreeipmi session flags. */
@@ -58,6 +66,7 @@ struct config_bmc {
 	uint8_t channels[CONFIG_MAX_CHANNELS];
 	uint8_t password_user_id;			/* default 2 */
 	struct lanconf_password_policy password_policy; /* per BMC, inherits the global one */
+	enum config_cut_off cut_off_changes;		/* default refuse */
 };
 
 struct config {
@@ -73,6 +82,8 @@ struct config {
 	 */
 	unsigned workers;
 	struct lanconf_password_policy password_policy;
+	/* Where addresses learned by following BMCs are kept (learned.h); default CONFIG_DEFAULT_STATE_FILE. */
+	char *state_file;
 	size_t nbmcs; /* 1..CONFIG_BMC_INDEX_MAX */
 	/* In file order, which need not be index order: look rows up by .index. */
 	struct config_bmc *bmcs;

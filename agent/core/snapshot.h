@@ -16,6 +16,7 @@
 #include "bmc_status.h"
 #include "config.h"
 #include "lanconf.h"
+#include "reach.h"
 
 struct bmc_info {
 	uint32_t manufacturer_id;
@@ -41,6 +42,8 @@ struct bmc_snapshot {
 	 * channels below are then not filled in.
 	 */
 	enum bmc_status lan_status;
+	/* Where the agent reaches the BMC now (out-of-band, once resolved; after any read). */
+	struct reach_path path;
 	/* password_user_id is the user the agent logs in as (known after one good read). */
 	bool own_user_known, own_user;
 	size_t nchannels;

@@ -181,6 +181,8 @@ void state_apply_snapshot(struct state *st, size_t pos, const struct bmc_snapsho
 	if (pos >= st->nbmcs)
 		return;
 	b = &st->bmcs[pos];
+	if (snap->path.known)
+		b->path = snap->path;
 	if (snap->status != BMC_OK) {
 		b->refresh_failures++;
 		/* Rows keep their last known values; only reachability and the error change. */
@@ -238,6 +240,9 @@ void state_apply_readback(struct state *st, size_t pos, uint8_t channel, const s
 	if (!ch)
 		return;
 	fields = lanconf_diff(&ch->lan, lan) & LANCONF_F_WRITABLE;
+	/* Read back at the BMC's new address: the agent followed the channel that carries it. */
+	if (reach_carries(&b->path, &ch->lan))
+		memcpy(b->path.addr, lan->ip, sizeof(b->path.addr));
 	ch->lan = *lan;
 	b->last_ok = now;
 	if (fields && st->events.channel_changed)

@@ -38,6 +38,8 @@ struct state_bmc {
 	const struct config_bmc *cfg;
 	struct bmc *bmc;
 	enum state_reach reach;
+	/* Where the agent reaches the BMC now (reach.h): known once a read tried (out-of-band). */
+	struct reach_path path;
 	bool ever_read;	  /* a read succeeded once: info and channels are known */
 	bool lan_failing; /* the BMC answers, but its LAN channels could not be read */
 	double last_ok;	  /* monotonic seconds of the last good read */

@@ -49,6 +49,8 @@ static const uint8_t *ipv4_field(const struct lanconf *lan, unsigned field)
 	}
 }
 
+static const uint8_t zero4[4];
+
 static void get_bmc(const struct mib_column *col, struct mib_context *ctx,
 		    const struct mib_instance *in, netsnmp_variable_list *vb)
 {
@@ -103,6 +105,14 @@ static void get_bmc(const struct mib_column *col, struct mib_context *ctx,
 	case IPMI_MIB_BMC_SETS_FAILED:
 		set_number(col, vb, b->sets_failed);
 		break;
+	case IPMI_MIB_BMC_AGENT_ADDRESS:
+		/* 0.0.0.0 (and port 0): in-band, or not resolved yet. */
+		snmp_set_var_typed_value(vb, ASN_IPADDRESS, b->path.known ? b->path.addr : zero4,
+					 4);
+		break;
+	case IPMI_MIB_BMC_AGENT_PORT:
+		set_number(col, vb, b->path.known ? b->path.port : 0);
+		break;
 	default:
 		break;
 	}
@@ -136,6 +146,9 @@ static void get_channel(const struct mib_column *col, struct mib_context *ctx,
 	case IPMI_MIB_CH_MANAGE_URL:
 		lanconf_manage_url(lan, url, sizeof(url));
 		set_string(vb, url);
+		break;
+	case IPMI_MIB_CH_CARRIES_AGENT:
+		set_truth(col, vb, reach_carries(&in->b->path, lan));
 		break;
 	default:
 		break;
@@ -322,6 +335,8 @@ static const struct mib_column mib_bmc_columns[] = {
     BMC_RO(IPMI_MIB_BMC_REFRESH_FAILURES, "ipmiBmcRefreshFailures", ASN_COUNTER),
     BMC_RO(IPMI_MIB_BMC_SETS_APPLIED, "ipmiBmcSetsApplied", ASN_COUNTER),
     BMC_RO(IPMI_MIB_BMC_SETS_FAILED, "ipmiBmcSetsFailed", ASN_COUNTER),
+    BMC_RO(IPMI_MIB_BMC_AGENT_ADDRESS, "ipmiBmcAgentAddress", ASN_IPADDRESS),
+    BMC_RO(IPMI_MIB_BMC_AGENT_PORT, "ipmiBmcAgentPort", ASN_UNSIGNED),
 };
 
 static const struct mib_column mib_channel_columns[] = {
@@ -339,6 +354,7 @@ static const struct mib_column mib_channel_columns[] = {
     CH_RW(IPMI_MIB_CH_VLAN_PRIORITY, "ipmiChannelVlanPriority", ASN_INTEGER,
 	  LANCONF_F_VLAN_PRIORITY, check_int, put_vlan, .int_rule = lanconf_check_vlan_priority),
     CH_RO(IPMI_MIB_CH_MANAGE_URL, "ipmiChannelManageUrl", ASN_OCTET_STR, 0),
+    CH_RO(IPMI_MIB_CH_CARRIES_AGENT, "ipmiChannelCarriesAgent", ASN_INTEGER, 0),
 };
 
 static const struct mib_column mib_agent_scalars[] = {

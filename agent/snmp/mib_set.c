@@ -32,6 +32,7 @@
 #include "clock.h"
 #include "log.h"
 #include "mib_errors.h"
+#include "reach.h"
 
 #define MIB_TXN_NAME "ipmi-agentx:set"
 /* Room left, of agentx.timeout, for rolling a change back after its deadline. */
@@ -181,6 +182,30 @@ static void mib_txn_add(struct mib_txn *txn, const struct mib_instance *in,
 	col->put(col, p, req->requestvb);
 }
 
+/*
+ * A change to the channel that carries the agent must leave a path the agent
+ * can follow (reach.h), unless the BMC's cut_off_changes lets it through.
+ */
+static int mib_check_reach(const struct state_bmc *b, const struct change_part *p,
+			   const char *where)
+{
+	char why[BMC_ERROR_MAX];
+
+	if (reach_judge(&b->path, &p->from, &p->to, p->chg.fields, reach_route_kernel, why,
+			sizeof(why)) != REACH_CUTS)
+		return SNMP_ERR_NOERROR;
+	if (b->cfg->cut_off_changes == CONFIG_CUT_OFF_APPLY) {
+		log_notice("SET on BMC %s%s cuts the agent off (%s): applied all the same, as "
+			   "cut_off_changes: apply asks",
+			   p->name, where, why);
+		return SNMP_ERR_NOERROR;
+	}
+	log_info("SET refused on BMC %s%s: the agent could not follow it: %s (cut_off_changes: "
+		 "apply lets such a change through)",
+		 p->name, where, why);
+	return SNMP_ERR_INCONSISTENTVALUE;
+}
+
 /* The settled row must be coherent and its BMC reachable. */
 static int mib_check_part(struct mib_context *ctx, struct change_part *p)
 {
@@ -200,7 +225,7 @@ static int mib_check_part(struct mib_context *ctx, struct change_part *p)
 			 b->last_error);
 		return SNMP_ERR_RESOURCEUNAVAILABLE;
 	}
-	return SNMP_ERR_NOERROR;
+	return p->channel ? mib_check_reach(b, p, where) : SNMP_ERR_NOERROR;
 }
 
 static int mib_set_reserve2(struct mib_context *ctx, netsnmp_agent_request_info *reqinfo,

@@ -710,6 +710,7 @@ class Agent(Peer):
             f"  timeout: {agentx_timeout}",
             f"  ping_interval: {ping_interval}",
             f"refresh_interval: {self.refresh_interval}",
+            f"state_file: {self.dir / 'learned-addresses'}",
         ]
         if self.workers is not None:
             lines.append(f"workers: {self.workers}")

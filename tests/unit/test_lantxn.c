@@ -359,7 +359,7 @@ static enum bmc_status apply(struct t *t, unsigned fields)
 	memset(&t->rb, 0xEE, sizeof(t->rb));
 	t->rb_ok = true;
 	strcpy(t->err, "stale text");
-	return lantxn_apply(&t->store, CH, &t->from, &t->to, fields, &t->rb, &t->rb_ok, t->err,
+	return lantxn_apply(&t->store, CH, &t->from, &t->to, fields, REACH_KEEPS, &t->rb, &t->rb_ok, t->err,
 			    sizeof(t->err));
 }
 
@@ -444,7 +444,7 @@ static void test_success_other_channel(void **ctx)
 {
 	struct t *t = *ctx;
 
-	assert_int_equal(lantxn_apply(&t->store, 3, &t->from, &t->to, IP_MASK, &t->rb, &t->rb_ok,
+	assert_int_equal(lantxn_apply(&t->store, 3, &t->from, &t->to, IP_MASK, REACH_KEEPS, &t->rb, &t->rb_ok,
 				      t->err, sizeof(t->err)),
 			 BMC_OK);
 	assert_int_equal(lanconf_diff(&t->fake.committed[3], &t->to) & IP_MASK, 0);
@@ -1056,7 +1056,7 @@ static void test_no_error_buffer(void **ctx)
 	t->fake.wrules[0] = (struct write_rule){LANCONF_F_NETMASK, 1, BMC_INVALID, 0xCC, false};
 	t->fake.wrules[1] = (struct write_rule){LANCONF_F_IP, 2, BMC_FAILED, 0xFF, false};
 	assert_int_equal(
-	    lantxn_apply(&t->store, CH, &t->from, &t->to, IP_MASK, &t->rb, &rb_ok, NULL, 0),
+	    lantxn_apply(&t->store, CH, &t->from, &t->to, IP_MASK, REACH_KEEPS, &t->rb, &rb_ok, NULL, 0),
 	    BMC_UNDO_FAILED);
 	assert_true(rb_ok);
 }

@@ -57,6 +57,12 @@ static void publish(size_t pos, uint8_t ch1, uint8_t ch2, uint32_t manufacturer,
 		snap.channels[1].lan.vlan_priority = 0;
 		snap.channels[1].absent = LANCONF_F_VLAN_PRIORITY;
 	}
+	/* alpha is reached through its second channel; beta's host is not resolved yet. */
+	if (pos == 0) {
+		snap.path.known = true;
+		memcpy(snap.path.addr, snap.channels[1].lan.ip, 4);
+		snap.path.port = 6230;
+	}
 	state_apply_snapshot(&f.st, pos, &snap, clock_now());
 }
 
@@ -144,6 +150,10 @@ static const struct expect walk[] = {
     {"1.1.15.7", C, "0"},
     {"1.1.16.3", C, "0"},
     {"1.1.16.7", C, "0"},
+    {"1.1.17.3", A, "10.0.0.20"},
+    {"1.1.17.7", A, "0.0.0.0"},
+    {"1.1.18.3", U, "6230"},
+    {"1.1.18.7", U, "0"},
     {"2.1.2.3.1", S, "00:1b:21:ab:cd:ef"},
     {"2.1.2.3.2", S, "00:1b:21:ab:cd:ef"},
     {"2.1.2.7.1", S, "00:1b:21:ab:cd:ef"},
@@ -175,6 +185,10 @@ static const struct expect walk[] = {
     {"2.1.9.3.2", S, "https://10.0.0.20/"},
     {"2.1.9.7.1", S, "https://10.0.0.5/"},
     {"2.1.9.7.3", S, "https://10.0.0.21/"},
+    {"2.1.10.3.1", I, "2"},
+    {"2.1.10.3.2", I, "1"},
+    {"2.1.10.7.1", I, "2"},
+    {"2.1.10.7.3", I, "2"},
     {"3.1.0", S, IPMI_AGENTX_VERSION},
     {"3.2.0", T, "*"},
     {"3.3.0", C, "7"},
