@@ -138,7 +138,7 @@ static void complete_unlocked(const struct lantxn_store *s, uint8_t channel)
  */
 static enum bmc_status write_locked(const struct lantxn_store *s, uint8_t channel,
 				    const struct lanconf *v, unsigned fields, bool best_effort,
-				    unsigned *touched, char *err, size_t errlen)
+				    bool moving, unsigned *touched, char *err, size_t errlen)
 {
 	enum bmc_status st, first = BMC_OK;
 	char why[BMC_ERROR_MAX];
@@ -189,6 +189,15 @@ static enum bmc_status write_locked(const struct lantxn_store *s, uint8_t channe
 		errtext_set(err, errlen, "%s", why);
 	}
 fail:
+	/*
+	 * Moving the agent's path, a lost reply once the address went out is
+	 * likely the BMC gone to it: the lock is released where the BMC is found
+	 * (or taken back by the next change), not waited for at the old address.
+	 */
+	if (moving && first == BMC_UNREACHABLE && (*touched & LANCONF_F_IP)) {
+		*s->stale_locks |= locked ? channel_bit(channel) : 0;
+		return first;
+	}
 	if (locked)
 		release_lock(s, channel);
 	else
@@ -230,7 +239,7 @@ static bool restore_fields(const struct lantxn_store *s, uint8_t channel,
 	log_warn("bmc %s: channel %u kept part of a failed change (%s); writing the old values "
 		 "back",
 		 s->name, channel, names);
-	if (write_locked(s, channel, from, redo, true, &again, why, sizeof(why)) != BMC_OK)
+	if (write_locked(s, channel, from, redo, true, false, &again, why, sizeof(why)) != BMC_OK)
 		log_warn("bmc %s: restoring channel %u: %s", s->name, channel, why);
 	*rb_ok = read_fields(s, channel, touched, from, rb, why, sizeof(why));
 	if (!*rb_ok) {
@@ -282,6 +291,9 @@ static enum bmc_status follow(const struct lantxn_store *s, uint8_t channel,
 	unsigned diff;
 
 	if (s->relocate(s->ctx, to->ip, true, why, sizeof(why)) == BMC_OK) {
+		/* A lock whose release the move cut off is given back here. */
+		if (*s->stale_locks & channel_bit(channel))
+			release_lock(s, channel);
 		*rb = *from;
 		if (s->read(s->ctx, channel, fields, rb, why, sizeof(why)) != BMC_OK) {
 			errtext_set(err, errlen, "the BMC answers at %s, but the read-back failed: %s",
@@ -339,7 +351,8 @@ enum bmc_status lantxn_apply(const struct lantxn_store *s, uint8_t channel,
 	st = s->reconnect(s->ctx, err, errlen);
 	if (st != BMC_OK || !fields)
 		return st;
-	st = write_locked(s, channel, to, fields, false, &touched, err, errlen);
+	st = write_locked(s, channel, to, fields, false, route != REACH_KEEPS, &touched, err,
+			  errlen);
 	/*
 	 * A lost reply once the address write or the commit went out may be the
 	 * BMC leaving: the move is followed (or, cut off, taken as done).

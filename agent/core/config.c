@@ -528,10 +528,6 @@ static int load_state_file(struct loader *l, const struct entry *e, struct confi
 
 	if (get_string(l, e, SOCKET_MAX, &file))
 		return -1;
-	if (!file[0]) {
-		free(file);
-		return fail(l, e->value, e->path, "expected a file name, got an empty string");
-	}
 	full = resolve_beside(l->file, file);
 	free(file);
 	if (!full)

@@ -123,6 +123,7 @@ static void assert_default_bmc(const struct config_bmc *b, const char *name, uin
 	assert_int_equal(b->nchannels, 0);
 	assert_int_equal(b->password_user_id, 2);
 	assert_default_policy(&b->password_policy);
+	assert_int_equal(b->cut_off_changes, CONFIG_CUT_OFF_REFUSE);
 }
 
 static void assert_default_globals(const struct config *cfg)
@@ -134,6 +135,7 @@ static void assert_default_globals(const struct config *cfg)
 	assert_int_equal(cfg->workers, config_default_workers(sysconf(_SC_NPROCESSORS_ONLN)));
 	assert_in_range(cfg->workers, 4, 8);
 	assert_default_policy(&cfg->password_policy);
+	assert_string_equal(cfg->state_file, CONFIG_DEFAULT_STATE_FILE);
 }
 
 static void test_full(void **state)
@@ -557,6 +559,31 @@ static void test_free_is_idempotent(void **state)
 	assert_null(cfg.bmcs);
 }
 
+/* state_file: absolute as given, relative from the configuration's directory; cut_off_changes. */
+static void test_state_file_and_cut_off(void **state)
+{
+	struct config cfg, cfg2;
+	char want[PATH_MAX];
+
+	(void)state;
+	load_good("abs.yaml",
+		  "state_file: /var/tmp/x/learned\n"
+		  "bmcs:\n  - name: a\n    driver: lanplus\n    host: h\n"
+		  "    cut_off_changes: apply\n"
+		  "  - name: b\n    driver: lan\n    host: h2\n    cut_off_changes: refuse\n",
+		  &cfg);
+	assert_string_equal(cfg.state_file, "/var/tmp/x/learned");
+	assert_int_equal(cfg.bmcs[0].cut_off_changes, CONFIG_CUT_OFF_APPLY);
+	assert_int_equal(cfg.bmcs[1].cut_off_changes, CONFIG_CUT_OFF_REFUSE);
+	/* The key is part of the entry: a reload that changes it changes the BMC. */
+	assert_false(config_bmc_equal(&cfg.bmcs[0], &cfg.bmcs[1]));
+	load_good("rel.yaml", "state_file: learned\n", &cfg2);
+	path_in_dir(want, sizeof(want), "learned");
+	assert_string_equal(cfg2.state_file, want);
+	config_free(&cfg);
+	config_free(&cfg2);
+}
+
 static void test_driver_names(void **state)
 {
 	(void)state;
@@ -698,6 +725,13 @@ static const struct bad_case bad_cases[] = {
     BAD("sequence_for_name", "bmcs:\n  - name: [a]\n", "2:11: bmcs[0].name",
 	"expected a string, got a sequence"),
     BAD("float", "refresh_interval: 5.0\n", "1:19: refresh_interval", "got \"5.0\""),
+    BAD("state_file_empty", "state_file: \"\"\n", "1:13: state_file",
+	"must not be empty"),
+    BAD("state_file_sequence", "state_file: [a]\n", "1:13: state_file", "got a sequence"),
+    BAD("cut_off_unknown", BMC_LANPLUS "    cut_off_changes: allow\n",
+	"5:22: bmcs[0].cut_off_changes", "refuse"),
+    BAD("cut_off_inband", BMC_INBAND "    cut_off_changes: apply\n",
+	"3:5: bmcs[0].cut_off_changes", NULL),
     BAD("hex", "refresh_interval: 0x10\n", "1:19: refresh_interval", NULL),
     BAD("negative", "refresh_interval: -1\n", "1:19: refresh_interval", NULL),
     BAD("boolean", "refresh_interval: true\n", "1:19: refresh_interval", NULL),
@@ -955,6 +989,7 @@ int main(void)
 	    cmocka_unit_test(test_example_config),
 	    cmocka_unit_test(test_free_is_idempotent),
 	    cmocka_unit_test(test_driver_names),
+	    cmocka_unit_test(test_state_file_and_cut_off),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_too_large),
 	    cmocka_unit_test(test_too_many_bmcs),

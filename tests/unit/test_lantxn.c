@@ -70,6 +70,13 @@ struct fake {
 	int expire_after; /* expired() is true from call expire_after+1 on; -1 never */
 	bool log_pauses;
 	bool last_retried; /* what retried() answers */
+	/* moves: the BMC answers only at channel CH's committed address (a real re-addressing) */
+	bool moves;
+	bool commit_reply_lost; /* the commit applies, its reply never comes */
+	bool vanish_on_commit;	/* after the commit it answers at no address at all */
+	bool gone;
+	uint8_t target[4]; /* where the agent's session goes */
+	unsigned nrelocates;
 	/* what happened */
 	unsigned nwrites_of[8], nsip_of[3], nreads, nreconnects, nexpired, npauses;
 	size_t nwritten;
@@ -136,6 +143,8 @@ static void do_sip(struct fake *f, uint8_t ch, uint8_t state)
 		break;
 	case LANTXN_COMMIT_WRITE:
 		apply_staged(f, ch);
+		if (f->vanish_on_commit)
+			f->gone = true;
 		break;
 	default:
 		if (f->commit_refused)
@@ -191,7 +200,31 @@ static enum bmc_status fake_sip(void *ctx, uint8_t ch, uint8_t state, uint8_t *c
 		return fake_err(err, errlen, BMC_INVALID, "commit write refused");
 	}
 	do_sip(f, ch, state);
+	if (f->moves && (f->gone || memcmp(f->target, f->committed[CH].ip, 4) != 0)) {
+		/* It left the address the session goes to. */
+		f->connected = false;
+		if (state == LANTXN_COMMIT_WRITE && f->commit_reply_lost)
+			return fake_err(err, errlen, BMC_UNREACHABLE, "commit reply lost");
+	}
 	return BMC_OK;
+}
+
+/* With `moves`: a session opens only at the address the BMC has now. */
+static bool fake_answers_at(const struct fake *f, const uint8_t addr[4])
+{
+	return !f->moves || (!f->gone && memcmp(addr, f->committed[CH].ip, 4) == 0);
+}
+
+static enum bmc_status fake_relocate(void *ctx, const uint8_t addr[4], bool wait, char *err,
+				     size_t errlen)
+{
+	struct fake *f = ctx;
+
+	f->nrelocates++;
+	log_call(f, "reloc(.%u%s)", addr[3], wait ? ",wait" : "");
+	memcpy(f->target, addr, 4);
+	f->connected = fake_answers_at(f, addr);
+	return f->connected ? BMC_OK : fake_err(err, errlen, BMC_UNREACHABLE, "no answer there");
 }
 
 static void store_value(struct fake *f, uint8_t ch, unsigned field, const struct lanconf *v)
@@ -265,7 +298,7 @@ static enum bmc_status fake_reconnect(void *ctx, char *err, size_t errlen)
 	unsigned k = f->nreconnects++;
 
 	log_call(f, "conn");
-	if (k < 32 && (f->reconnect_fail & (1u << k))) {
+	if ((k < 32 && (f->reconnect_fail & (1u << k))) || !fake_answers_at(f, f->target)) {
 		f->connected = false;
 		return fake_err(err, errlen, BMC_UNREACHABLE, "connection refused");
 	}
@@ -348,19 +381,26 @@ static int setup(void **ctx)
 	    .pause = fake_pause,
 	    .expired = fake_expired,
 	    .retried = fake_retried,
+	    .relocate = fake_relocate,
 	    .stale_locks = &t->fake.stale,
 	};
+	memcpy(t->fake.target, t->from.ip, 4);
 	*ctx = t;
 	return 0;
 }
 
-static enum bmc_status apply(struct t *t, unsigned fields)
+static enum bmc_status apply_routed(struct t *t, unsigned fields, enum reach_verdict route)
 {
 	memset(&t->rb, 0xEE, sizeof(t->rb));
 	t->rb_ok = true;
 	strcpy(t->err, "stale text");
-	return lantxn_apply(&t->store, CH, &t->from, &t->to, fields, REACH_KEEPS, &t->rb, &t->rb_ok, t->err,
-			    sizeof(t->err));
+	return lantxn_apply(&t->store, CH, &t->from, &t->to, fields, route, &t->rb, &t->rb_ok,
+			    t->err, sizeof(t->err));
+}
+
+static enum bmc_status apply(struct t *t, unsigned fields)
+{
+	return apply_routed(t, fields, REACH_KEEPS);
 }
 
 /* The channel holds exactly `want` (all fields). */
@@ -1104,12 +1144,152 @@ static void test_describe_fields_truncates(void **ctx)
 	assert_int_equal(buf[0], 'X');
 }
 
+/* ------------------------------------------------------ following a move -- */
+
+/* `from` with `to`'s address and mask: what a followed IP_MASK change leaves. */
+static struct lanconf moved_conf(const struct t *t)
+{
+	struct lanconf want = t->from;
+
+	lanconf_copy_fields(&want, &t->to, IP_MASK);
+	return want;
+}
+
+/* Commit answered from the old address, then the BMC moves (Set Complete is lost). */
+static void test_follow_reply_then_move(void **ctx)
+{
+	struct t *t = *ctx;
+	struct lanconf want = moved_conf(t);
+
+	t->fake.moves = true;
+	assert_int_equal(apply_routed(t, IP_MASK, REACH_FOLLOWS), BMC_OK);
+	assert_bmc_holds(t, &want);
+	assert_readback_is(t, &want);
+	assert_memory_equal(t->fake.target, t->to.ip, 4);
+	/* Set Complete is lost with the move: sent again at the new address, not at the old. */
+	assert_non_null(strstr(t->fake.log, "sip2 sip0 reloc(.9,wait) conn sip0 r(ip+mask)"));
+	assert_int_equal(t->fake.stale & CH_BIT, 0);
+	assert_string_equal(t->err, "");
+}
+
+/* The BMC moves before answering the commit: the reply is lost, the move is followed. */
+static void test_follow_commit_reply_lost(void **ctx)
+{
+	struct t *t = *ctx;
+	struct lanconf want = moved_conf(t);
+
+	t->fake.moves = true;
+	t->fake.commit_reply_lost = true;
+	assert_int_equal(apply_routed(t, IP_MASK, REACH_FOLLOWS), BMC_OK);
+	assert_bmc_holds(t, &want);
+	assert_readback_is(t, &want);
+	assert_memory_equal(t->fake.target, t->to.ip, 4);
+}
+
+/* A BMC without set-in-progress moves at the address write; the mask write is lost. */
+static void test_follow_immediate_bmc(void **ctx)
+{
+	struct t *t = *ctx;
+	struct lanconf want = t->from;
+
+	t->fake.moves = true;
+	t->fake.no_sip = true;
+	/* The address write applies and the session is gone: the mask never arrives. */
+	t->fake.wrules[0] = (struct write_rule){
+	    .field = LANCONF_F_IP, .nth = 1, .status = BMC_UNREACHABLE, .applied = true};
+	lanconf_copy_fields(&want, &t->to, LANCONF_F_IP);
+	assert_int_equal(apply_routed(t, IP_MASK, REACH_FOLLOWS), BMC_UNDO_FAILED);
+	/* Found at the new address, reading back another mask: not moved back. */
+	assert_memory_equal(t->fake.target, t->to.ip, 4);
+	assert_bmc_holds(t, &want);
+	assert_non_null(strstr(t->err, "reads back different: subnet mask"));
+}
+
+/* The BMC kept its address (it ignored the write): the change is taken back at the old one. */
+static void test_follow_bmc_stayed(void **ctx)
+{
+	struct t *t = *ctx;
+
+	t->fake.moves = true;
+	t->fake.ignored = LANCONF_F_IP;
+	assert_int_equal(apply_routed(t, IP_MASK, REACH_FOLLOWS), BMC_VERIFY_FAILED);
+	assert_bmc_holds(t, &t->from);
+	assert_memory_equal(t->fake.target, t->from.ip, 4);
+	assert_non_null(strstr(t->fake.log, "reloc(.9,wait) reloc(.5)"));
+	assert_non_null(strstr(t->err, "did not answer at its new address 10.0.1.9"));
+}
+
+/* Gone from both addresses: undoFailed, nothing more written. */
+static void test_follow_nowhere(void **ctx)
+{
+	struct t *t = *ctx;
+	size_t written;
+
+	t->fake.moves = true;
+	t->fake.vanish_on_commit = true;
+	assert_int_equal(apply_routed(t, IP_MASK, REACH_FOLLOWS), BMC_UNDO_FAILED);
+	written = t->fake.nwritten;
+	assert_int_equal(written, 2);
+	assert_non_null(strstr(t->err, "answers neither at its new address 10.0.1.9"));
+	assert_int_equal(t->fake.nrelocates, 2);
+}
+
+/* A refused write before any address went out fails as usual, without looking elsewhere. */
+static void test_follow_refused_write_no_relocate(void **ctx)
+{
+	struct t *t = *ctx;
+
+	t->fake.moves = true;
+	t->fake.wrules[0] =
+	    (struct write_rule){.field = LANCONF_F_IP, .nth = 1, .status = BMC_INVALID, .cc = 0xCC};
+	assert_int_equal(apply_routed(t, IP_MASK, REACH_FOLLOWS), BMC_INVALID);
+	assert_bmc_holds(t, &t->from);
+	assert_int_equal(t->fake.nrelocates, 0);
+}
+
+/* A cut-off the operator let through: applied, answered or not, never read back. */
+static void test_cut_off_applied_without_readback(void **ctx)
+{
+	struct t *t = *ctx;
+	struct lanconf want = t->from;
+
+	t->to.ip_source = LANCONF_SRC_DHCP;
+	want.ip_source = LANCONF_SRC_DHCP;
+	t->fake.moves = true;
+	t->fake.commit_reply_lost = true;
+	t->fake.vanish_on_commit = true;
+	assert_int_equal(apply_routed(t, LANCONF_F_SOURCE, REACH_CUTS), BMC_OK);
+	assert_bmc_holds(t, &want);
+	assert_int_equal(t->fake.nreads, 0);
+	assert_int_equal(t->fake.nrelocates, 0);
+	assert_false(t->rb_ok);
+}
+
+/* A store that cannot relocate takes no change that moves the agent. */
+static void test_move_without_relocate_refused(void **ctx)
+{
+	struct t *t = *ctx;
+
+	t->store.relocate = NULL;
+	assert_int_equal(apply_routed(t, IP_MASK, REACH_FOLLOWS), BMC_INVALID);
+	assert_int_equal(t->fake.nwritten, 0);
+	assert_bmc_holds(t, &t->from);
+}
+
 #define T(name) cmocka_unit_test_setup(name, setup)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_success_exact_sequence),
+	    T(test_follow_reply_then_move),
+	    T(test_follow_commit_reply_lost),
+	    T(test_follow_immediate_bmc),
+	    T(test_follow_bmc_stayed),
+	    T(test_follow_nowhere),
+	    T(test_follow_refused_write_no_relocate),
+	    T(test_cut_off_applied_without_readback),
+	    T(test_move_without_relocate_refused),
 	    T(test_success_every_field_in_order),
 	    T(test_success_pauses_between_writes),
 	    T(test_success_on_immediate_bmc),
