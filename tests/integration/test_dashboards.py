@@ -50,15 +50,16 @@ BMC_METRICS = {
     "ipmiBmcIpmiVersion", "ipmiBmcLastRefresh", "ipmiBmcLastError",
     "ipmiBmcPasswordUserId", "ipmiBmcIdentify", "ipmiBmcIdentifyForce",
     "ipmiBmcRefreshes", "ipmiBmcRefreshFailures", "ipmiBmcSetsApplied",
-    "ipmiBmcSetsFailed",
+    "ipmiBmcSetsFailed", "ipmiBmcAgentAddress", "ipmiBmcAgentPort",
 }
 CHANNEL_METRICS = {
     "ipmiChannelMacAddress", "ipmiChannelDhcp", "ipmiChannelIpAddress",
     "ipmiChannelNetmask", "ipmiChannelGateway", "ipmiChannelVlanId",
-    "ipmiChannelVlanPriority", "ipmiChannelManageUrl",
+    "ipmiChannelVlanPriority", "ipmiChannelManageUrl", "ipmiChannelCarriesAgent",
 }
 AGENT_METRICS = {"ipmiAgentVersion", "ipmiAgentUptime", "ipmiAgentRefreshesLate"}
-STATE_SETS = {"ipmiBmcReachable", "ipmiBmcIdentifyForce", "ipmiChannelDhcp"}
+STATE_SETS = {"ipmiBmcReachable", "ipmiBmcIdentifyForce", "ipmiChannelDhcp",
+              "ipmiChannelCarriesAgent"}
 COUNTERS = {"ipmiBmcRefreshes", "ipmiBmcRefreshFailures", "ipmiBmcSetsApplied",
             "ipmiBmcSetsFailed", "ipmiAgentRefreshesLate"}
 # snmp_exporter types whose value is a label named after the metric.

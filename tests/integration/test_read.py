@@ -204,8 +204,8 @@ def test_identify_reads_off(two_bmcs):
     "ipmiAgentVersion.1", "ipmiAgentUptime.0.0", "ipmiAgentVersion",
     # columns 10..12 of ipmiChannelTable are gone (revision 2)
     f"{CHANNEL_ENTRY}.10.1.1", f"{CHANNEL_ENTRY}.11.1.1", f"{CHANNEL_ENTRY}.12.1.1",
-    # ipmiBmcTable ends at column 16
-    f"{BMC_ENTRY}.17.1",
+    # ipmiBmcTable ends at column 18, ipmiChannelTable at 13
+    f"{BMC_ENTRY}.19.1", f"{CHANNEL_ENTRY}.14.1.1",
 ])
 def test_get_of_missing_instances(two_bmcs, name):
     w, *_ = two_bmcs

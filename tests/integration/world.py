@@ -62,6 +62,8 @@ BMC_COLUMNS = {
     14: "ipmiBmcRefreshFailures",
     15: "ipmiBmcSetsApplied",
     16: "ipmiBmcSetsFailed",
+    17: "ipmiBmcAgentAddress",
+    18: "ipmiBmcAgentPort",
 }
 CHANNEL_COLUMNS = {
     2: "ipmiChannelMacAddress",
@@ -72,6 +74,7 @@ CHANNEL_COLUMNS = {
     7: "ipmiChannelVlanId",
     8: "ipmiChannelVlanPriority",
     9: "ipmiChannelManageUrl",
+    13: "ipmiChannelCarriesAgent",
 }
 # The agent's scalars (ipmiAgent, ipmiChannelObjects.3), instance .0.
 AGENT_VERSION = MIB_ROOT + ".1.3.1.0"
@@ -389,8 +392,12 @@ def oid_key(oid):
     return tuple(int(x) for x in oid.split("."))
 
 
-def channel_row_from_lan(lan):
-    """What ipmiChannelEntry must hold for `ipmitool lan print` output `lan`."""
+def channel_row_from_lan(lan, agent_addr="127.0.0.1"):
+    """What ipmiChannelEntry must hold for `ipmitool lan print` output `lan`.
+
+    agent_addr: the address the agent reaches that BMC at (loopback for the
+    simulators of this world, so no channel carries the agent).
+    """
     vlan = lan["802.1q VLAN ID"]
     ip = lan["IP Address"]
     return {
@@ -402,6 +409,7 @@ def channel_row_from_lan(lan):
         "ipmiChannelVlanId": 0 if vlan == "Disabled" else int(vlan),
         "ipmiChannelVlanPriority": int(lan["802.1q VLAN Priority"]),
         "ipmiChannelManageUrl": "" if ip == "0.0.0.0" else f"https://{ip}/",
+        "ipmiChannelCarriesAgent": TRUE if ip == agent_addr else FALSE,
     }
 
 
