@@ -132,3 +132,39 @@ def test_master_killed_mid_set_is_taken_back(aworld):
     assert "SET applied" not in agent.log()[mark:]
     assert agent.proc.running()
     agent.stop()
+
+
+def test_reload_with_a_changed_entry_drops_the_pending_restore(aworld):
+    """A take-back never undoes what the operator asked: the SET failed and
+    left a restore pending, then the operator changed that BMC's entry and
+    reloaded. The restore is dropped, with a log line, and the change the
+    BMC applied after all stays (ipmitool and the agent agree on it)."""
+    import signal
+
+    alpha = aworld.sim("alpha", channels=1, sim_id=1)
+    agent = aworld.start_agent([alpha], timeout_ms=1000)
+    agent.wait_synced()
+    (alpha.dir / "slow-set").write_text("4\n")
+
+    res = aworld.snmpset((f"{IP}.1.1", "a", "192.0.2.99"))
+
+    assert res.status in ("commitFailed", "undoFailed"), res.stderr
+    text = agent.log()
+    assert "will be checked and restored once the BMC answers again" in text
+    # the operator edits the entry (a longer timeout) and reloads at once
+    agent.bmc_overrides = {"alpha": {"timeout_ms": 1500}}
+    agent.write_config(agent.make_config(aworld.master.socket, 10, 1))
+    mark = len(agent.log())
+    agent.proc.signal(signal.SIGHUP)
+    aworld.wait_for(lambda: "configuration reloaded" in agent.log()[mark:], 20,
+                    "the reload")
+    assert ("BMC alpha: its configuration entry changed, so the pending restore of "
+            "channel 1 after a failed SET is dropped") in agent.log()[mark:]
+    # the slow commit lands; nothing puts the old address back
+    aworld.wait_for(lambda: {"ip_addr": "192.0.2.99"} in alpha.lancfg_sets(), 20,
+                    "the slow commit to reach the BMC")
+    settle(aworld, alpha, agent, "192.0.2.99")
+    time.sleep(3)  # two more refreshes
+    assert alpha.lan_print(1)["IP Address"] == "192.0.2.99"
+    assert "took a failed SET after all" not in agent.log()[mark:]
+    agent.stop()
