@@ -659,13 +659,14 @@ class Agent(Peer):
 
     Each Sim becomes one lanplus BMC entry named after the sim, in order
     (so the n-th sim is ipmiBmcIndex n). bmc_overrides maps a sim name to
-    keys to change; a value of None removes the key.
+    keys to change; a value of None removes the key. netns: the network
+    namespace to run the agent in (ip netns exec; see netns.py).
     """
 
     def __init__(self, world, master, sims=(), refresh_interval=2, debug=True,
                  agentx_timeout=10, ping_interval=1, timeout_ms=1000,
                  bmc_overrides=None, config_text=None, extra_args=(),
-                 socket=None, workers=None):
+                 socket=None, workers=None, netns=None):
         self.world = world
         self.workers = workers
         self.master = master
@@ -684,6 +685,8 @@ class Agent(Peer):
         if world.agent_bin is None:
             raise WorldError("this world has no agent binary (use the aworld fixture)")
         argv = [world.agent_bin, "-c", self.config, "-f", *extra_args]
+        if netns:
+            argv = ["ip", "netns", "exec", netns, *argv]
         if debug:
             argv.append("-d")
         self.proc = Process("ipmi-agentx", argv, self.dir / "agent.log",

@@ -28,6 +28,15 @@
 # tens of ms of CPU per parameter read. Tests of commit semantics need the
 # default.
 #
+# For a BMC in a network namespace of its own (tests/integration/netns.py):
+# SIM_LISTEN (default 127.0.0.1) is the address every channel listens on
+# (0.0.0.0: whatever the namespace's interfaces have now). SIM_NETDEV_k
+# names the real interface of channel k: that channel's parameters are then
+# served by tests/sim/netlan.sh (or the program SIM_LANPROG_CMD names),
+# which reads and changes the interface itself, and lank.state holds only
+# "dev:IFACE" and "ip_addr_src:static". Channels without SIM_NETDEV_k are
+# as above.
+#
 # Run the result with tests/sim/run-sim.sh DIR. Prints nothing on success.
 set -euo pipefail
 
@@ -60,6 +69,11 @@ case $lanprog in
 *) die "SIM_LANPROG must be 0 or 1, got '$lanprog'" ;;
 esac
 
+listen=${SIM_LISTEN:-127.0.0.1}
+case $listen in
+*[!0-9.]* | '') die "SIM_LISTEN must be an IPv4 address, got '$listen'" ;;
+esac
+
 [ $# -le 11 ] || die "at most 11 LAN channels"
 for port in "$@"; do
     case $port in
@@ -75,6 +89,22 @@ dir=$(cd "$dir" && pwd)
 check_dir "$dir"
 simdir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 check_dir "$simdir"
+netprog=${SIM_LANPROG_CMD:-$simdir/netlan.sh}
+check_dir "$netprog"
+
+# The interface of channel $1 (SIM_NETDEV_$1), empty when none.
+netdev() {
+    local var=SIM_NETDEV_$1 dev
+    dev=${!var:-}
+    case $dev in
+    *[!A-Za-z0-9._-]*) die "$var: bad interface name '$dev'" ;;
+    esac
+    printf '%s' "$dev"
+}
+
+seed_netdev() {
+    printf 'dev:%s\nip_addr_src:static\n' "$2" >"$dir/lan$1.state"
+}
 
 seed_channel() {
     local ch=$1 src ip mask gw
@@ -104,17 +134,26 @@ auths="none md2 md5 straight"
     ch=0
     for port in "$@"; do
         ch=$((ch + 1))
-        [ "$lanprog" = 0 ] || seed_channel "$ch"
+        dev=$(netdev "$ch")
+        if [ -n "$dev" ]; then
+            seed_netdev "$ch" "$dev"
+        elif [ "$lanprog" = 1 ]; then
+            seed_channel "$ch"
+        fi
         echo ""
         echo "startlan $ch"
-        echo "  addr 127.0.0.1 $port"
+        echo "  addr $listen $port"
         echo "  priv_limit admin"
         echo "  allowed_auths_callback $auths"
         echo "  allowed_auths_user $auths"
         echo "  allowed_auths_operator $auths"
         echo "  allowed_auths_admin $auths"
         printf '  guid %08x%08x%04x%012x\n' "$((0x51a00000 + id))" "$1" "$ch" "$port"
-        [ "$lanprog" = 0 ] || echo "  lan_config_program \"$simdir/lancfg.sh $dir/lan$ch.state\""
+        if [ -n "$dev" ]; then
+            echo "  lan_config_program \"$netprog $dir/lan$ch.state\""
+        elif [ "$lanprog" = 1 ]; then
+            echo "  lan_config_program \"$simdir/lancfg.sh $dir/lan$ch.state\""
+        fi
         echo "endlan"
     done
     echo ""
