@@ -14,6 +14,7 @@ packages=(
     python3-pyghmi    # tests/sim/pyghmi_bmc.py: a second, independent simulated BMC (RMCP+)
     clang libclang-rt-14-dev
     procps iproute2
+    dnsmasq-base busybox  # tests/integration/netns.py: DHCP server and udhcpc client in network namespaces
     dpkg-dev lintian systemd man-db groff-base binutils  # package: cpack DEB (dpkg-shlibdeps), lintian, systemd-analyze and systemd.pc, man --warnings, readelf and objcopy (-dbgsym)
     mandoc util-linux strace  # man pages: mandoc -Tlint; package tests: unshare/nsenter/setpriv (a private mount namespace); the unit's system call filter against a trace
     prometheus-snmp-exporter prometheus python3-yaml  # dashboards/: snmp_exporter + generator, promtool
