@@ -358,6 +358,9 @@ class NsBmc(Sim):
 
 
 def _ipmitool_argv(addr, port, user, password, args, retries=2):
+    # ipmitool's -R 0 is no "no retry": it waits about 20 s for a silent
+    # peer (-R 1: 2 s, -R 2: 6 s, with -N 1).
+    retries = max(1, retries)
     return ["ipmitool", "-I", "lanplus", "-C", "3", "-U", user, "-P", password,
             "-L", "ADMINISTRATOR", "-H", str(addr), "-p", str(port), "-N", "1",
             "-R", str(retries), *map(str, args)]
