@@ -84,6 +84,7 @@ store() {
 cur_cidr() {
     local l
     l=$(ip -4 -o addr show dev "$dev" scope global 2>/dev/null | head -n1)
+    # shellcheck disable=SC2086 # split into words on purpose
     set -- $l
     while [ $# -gt 0 ]; do
         if [ "$1" = inet ]; then
@@ -96,11 +97,10 @@ cur_cidr() {
 }
 
 prefix_to_mask() {
-    local p=$1 out='' i n
-    for i in 1 2 3 4; do
+    local p=$1 out='' _ n
+    for _ in 1 2 3 4; do
         if [ "$p" -ge 8 ]; then n=255 p=$((p - 8))
-        else n=$((256 - (1 << (8 - p)))) p=0
-            [ "$n" -eq 256 ] && n=0
+        else n=$(((256 - (1 << (8 - p))) % 256)) p=0
         fi
         out=$out${out:+.}$n
     done
@@ -123,6 +123,7 @@ mask_to_prefix() {
 cur_gw() {
     local l
     l=$(ip -4 route show default dev "$dev" 2>/dev/null | head -n1)
+    # shellcheck disable=SC2086 # split into words on purpose
     set -- $l
     while [ $# -gt 0 ]; do
         if [ "$1" = via ]; then
@@ -146,6 +147,7 @@ get_value() {
     default_gw_mac_addr)
         local gw l
         gw=$(cur_gw) && l=$(ip neigh show "$gw" dev "$dev" 2>/dev/null)
+        # shellcheck disable=SC2086 # split into words on purpose
         set -- ${l:-}
         while [ $# -gt 0 ]; do
             if [ "$1" = lladdr ]; then
