@@ -269,3 +269,24 @@ def test_a_renamed_host_is_followed(aworld, networld):
     # resolved, not learned: nothing to keep in the state file
     assert "b1 " not in learned(agent)
     agent.stop()
+
+
+def test_the_override_applies_a_vlan_change(aworld, networld):
+    """ipmi_sim keeps VLAN parameters in memory (its lan_config_program never
+    sees them: test_netns_world checks that), so the BMC does not really
+    leave here; what is checked is that the change is applied without a
+    read-back or rollback, and said in the log."""
+    w = networld
+    w.lan("mgmt", MGMT, agent_addr=AGENT)
+    b = w.bmc("b1", "mgmt", "198.18.0.11")
+    agent = start(aworld, w, [b], overrides={"b1": {"cut_off_changes": "apply"}})
+
+    res = aworld.snmpset(("ipmiChannelVlanId.1.1", "i", "42"))
+
+    assert res.ok, res.stderr
+    assert b.lan_print(1)["802.1q VLAN ID"] == "42"
+    text = agent.log()
+    assert "a VLAN ID change on the channel the agent reaches the BMC through" in text
+    assert "applied all the same" in text
+    assert "moved away by a SET of channel 1" in text
+    agent.stop()
