@@ -389,6 +389,23 @@ static enum bmc_status store_relocate(void *ctx, const uint8_t addr[4], bool wai
 	return bmc_session_relocate(ctx, addr, wait, err, errlen);
 }
 
+#define BMC_SETTLE_STEP_MS 250u
+#define BMC_SETTLE_STEPS 8u
+
+/* A BMC that applies a commit a moment after answering it: wait and read again. */
+static bool store_settle(void *ctx, unsigned attempt)
+{
+	struct bmc *b = ctx;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)BMC_SETTLE_STEP_MS * 1000000L};
+
+	if (attempt >= BMC_SETTLE_STEPS ||
+	    (b->deadline > 0 && clock_now() + BMC_SETTLE_STEP_MS / 1000.0 >= b->deadline))
+		return false;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return true;
+}
+
 static bool store_expired(void *ctx)
 {
 	struct bmc *b = ctx;
@@ -411,6 +428,7 @@ enum bmc_status bmc_lan_apply(struct bmc *b, uint8_t channel, const struct lanco
 	    .expired = store_expired,
 	    .retried = store_retried,
 	    .relocate = store_relocate,
+	    .settle = store_settle,
 	    .stale_locks = &b->stale_locks,
 	};
 	char desc[256], why[BMC_ERROR_MAX] = "", a[16];

@@ -215,6 +215,29 @@ static bool read_fields(const struct lantxn_store *s, uint8_t channel, unsigned 
 }
 
 /*
+ * A BMC may apply a commit a moment after answering it (its network stack
+ * reconfigures asynchronously): a read-back that differs from `want` is
+ * read again while the store says it is worth waiting (settle). Returns
+ * the fields that still differ.
+ */
+static unsigned settle_diff(const struct lantxn_store *s, uint8_t channel, unsigned fields,
+			    const struct lanconf *want, struct lanconf *rb, unsigned attempt)
+{
+	unsigned diff = lanconf_diff(rb, want) & fields;
+	char why[BMC_ERROR_MAX];
+
+	while (diff && s->settle && s->settle(s->ctx, attempt++)) {
+		struct lanconf again = *rb;
+
+		if (s->read(s->ctx, channel, fields, &again, why, sizeof(why)) != BMC_OK)
+			break;
+		*rb = again;
+		diff = lanconf_diff(rb, want) & fields;
+	}
+	return diff;
+}
+
+/*
  * After a failed write: bring the touched fields back to `from`. BMCs that
  * stage writes have already dropped them with the lock; BMCs that apply each
  * write at once need the old values written back. Returns true when the
@@ -246,7 +269,7 @@ static bool restore_fields(const struct lantxn_store *s, uint8_t channel,
 		errtext_append(err, errlen, "; cannot check the restored values: %s", why);
 		return false;
 	}
-	redo = lanconf_diff(rb, from) & touched;
+	redo = settle_diff(s, channel, touched, from, rb, 0);
 	if (!redo)
 		return true;
 	lantxn_describe_fields(redo, names, sizeof(names));
@@ -268,7 +291,7 @@ static enum bmc_status verify(const struct lantxn_store *s, uint8_t channel,
 		return BMC_VERIFY_FAILED;
 	}
 	*rb_ok = true;
-	diff = lanconf_diff(rb, to) & fields;
+	diff = settle_diff(s, channel, fields, to, rb, 0);
 	if (!diff)
 		return BMC_OK;
 	lantxn_describe_fields(diff, names, sizeof(names));
@@ -301,7 +324,7 @@ static enum bmc_status follow(const struct lantxn_store *s, uint8_t channel,
 			return BMC_UNDO_FAILED;
 		}
 		*rb_ok = true;
-		diff = lanconf_diff(rb, to) & fields;
+		diff = settle_diff(s, channel, fields, to, rb, 0);
 		if (!diff) {
 			if (errlen)
 				err[0] = '\0';

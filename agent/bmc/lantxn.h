@@ -16,7 +16,8 @@
  * the lock without committing, and whatever may have reached the BMC is read
  * back and, where it kept the new value, written back to the old one. After a
  * commit only the written parameters are read back and compared: a change
- * that does not read back as written is taken back too. Past the deadline no
+ * that does not read back as written (after the store's settling time: a BMC
+ * may apply a commit a moment after answering it) is taken back too. Past the deadline no
  * further write is issued and the change is rolled back.
  *
  * The BMC is reached through struct lantxn_store, so this logic knows no
@@ -77,6 +78,13 @@ struct lantxn_store {
 	 */
 	enum bmc_status (*relocate)(void *ctx, const uint8_t addr[4], bool wait, char *err,
 				    size_t errlen);
+	/*
+	 * A read-back differs from what was committed: wait before reading again
+	 * (attempt counts from 0)? False: the difference stands. May be NULL
+	 * (never wait). The real store waits a quarter second, up to two
+	 * seconds and never past the deadline.
+	 */
+	bool (*settle)(void *ctx, unsigned attempt);
 	/* Channels (bit per channel number) whose lock we may have left taken. */
 	uint16_t *stale_locks;
 };

@@ -290,3 +290,27 @@ def test_the_override_applies_a_vlan_change(aworld, networld):
     assert "applied all the same" in text
     assert "moved away by a SET of channel 1" in text
     agent.stop()
+
+
+def test_address_rules_on_real_addresses(aworld, networld):
+    """The SET rules of test_set.py, where the BMC's interface is real: a
+    gateway outside the subnet is inconsistentValue and reaches nothing; a
+    new gateway in the subnet and a narrower mask that still holds the agent
+    are applied to the kernel and keep the agent's path."""
+    w = networld
+    w.lan("mgmt", MGMT, agent_addr=AGENT)
+    b = w.bmc("b1", "mgmt", "198.18.0.11", gateway="198.18.0.254")
+    agent = start(aworld, w, [b])
+
+    res = aworld.snmpset(("ipmiChannelGateway.1.1", "a", "198.18.5.1"))
+    assert res.status == "inconsistentValue", res.stderr
+    assert b.default_gw() == "198.18.0.254"
+
+    res = aworld.snmpset(("ipmiChannelGateway.1.1", "a", "198.18.0.126"),
+                         ("ipmiChannelNetmask.1.1", "a", "255.255.255.128"))
+    assert res.ok, res.stderr
+    assert b.iface_addr() == "198.18.0.11/25" and b.default_gw() == "198.18.0.126"
+    assert answers(w, "198.18.0.11")
+    assert bmc_value(aworld, "ipmiBmcAgentAddress") == "198.18.0.11"
+    assert aworld.snmpget("ipmiChannelNetmask.1.1").value == "255.255.255.128"
+    agent.stop()

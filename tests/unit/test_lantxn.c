@@ -76,6 +76,10 @@ struct fake {
 	bool vanish_on_commit;	/* after the commit it answers at no address at all */
 	bool gone;
 	uint8_t target[4]; /* where the agent's session goes */
+	unsigned late_reads;  /* a commit shows in reads only after this many reads of it */
+	unsigned settle_max;  /* settle() agrees to wait this many times */
+	unsigned nsettles;
+	struct lanconf before_commit;
 	unsigned nrelocates;
 	/* what happened */
 	unsigned nwrites_of[8], nsip_of[3], nreads, nreconnects, nexpired, npauses;
@@ -142,6 +146,7 @@ static void do_sip(struct fake *f, uint8_t ch, uint8_t state)
 		f->lock[ch] = LOCK_OURS;
 		break;
 	case LANTXN_COMMIT_WRITE:
+		f->before_commit = f->committed[ch];
 		apply_staged(f, ch);
 		if (f->vanish_on_commit)
 			f->gone = true;
@@ -288,8 +293,25 @@ static enum bmc_status fake_read(void *ctx, uint8_t ch, unsigned fields, struct 
 			f->connected = false;
 		return fake_err(err, errlen, f->read_fail_status, "scripted read failure");
 	}
+	if (f->late_reads > 0) {
+		/* Applied a moment after the commit: the first reads see the old values. */
+		f->late_reads--;
+		lanconf_copy_fields(out, &f->before_commit, fields);
+		return BMC_OK;
+	}
 	lanconf_copy_fields(out, &f->committed[ch], fields);
 	return BMC_OK;
+}
+
+static bool fake_settle(void *ctx, unsigned attempt)
+{
+	struct fake *f = ctx;
+
+	f->nsettles++;
+	if (attempt >= f->settle_max)
+		return false;
+	log_call(f, "settle%u", attempt);
+	return true;
 }
 
 static enum bmc_status fake_reconnect(void *ctx, char *err, size_t errlen)
@@ -382,6 +404,7 @@ static int setup(void **ctx)
 	    .expired = fake_expired,
 	    .retried = fake_retried,
 	    .relocate = fake_relocate,
+	    .settle = fake_settle,
 	    .stale_locks = &t->fake.stale,
 	};
 	memcpy(t->fake.target, t->from.ip, 4);
@@ -1265,6 +1288,34 @@ static void test_cut_off_applied_without_readback(void **ctx)
 	assert_false(t->rb_ok);
 }
 
+/* A BMC that applies the commit a moment after answering it: read again, then it matches. */
+static void test_readback_settles(void **ctx)
+{
+	struct t *t = *ctx;
+	struct lanconf want = moved_conf(t);
+
+	t->fake.late_reads = 2;
+	t->fake.settle_max = 8;
+	assert_int_equal(apply(t, IP_MASK), BMC_OK);
+	assert_bmc_holds(t, &want);
+	assert_readback_is(t, &want);
+	assert_non_null(strstr(t->fake.log, "sip0 r(ip+mask) settle0 r(ip+mask) settle1 r(ip+mask)"));
+	assert_int_equal(t->fake.nwritten, 2); /* nothing taken back */
+}
+
+/* ... but not forever: the store's limit makes the difference stand. */
+static void test_readback_settling_gives_up(void **ctx)
+{
+	struct t *t = *ctx;
+
+	t->fake.late_reads = 100; /* it never shows */
+	t->fake.settle_max = 2;
+	assert_int_equal(apply(t, IP_MASK), BMC_VERIFY_FAILED);
+	/* two waits granted, the third refused; then the old values are written back */
+	assert_int_equal(t->fake.nsettles, 3);
+	assert_non_null(strstr(t->fake.log, "r(ip+mask) settle0 r(ip+mask) settle1 r(ip+mask) conn"));
+}
+
 /* A store that cannot relocate takes no change that moves the agent. */
 static void test_move_without_relocate_refused(void **ctx)
 {
@@ -1290,6 +1341,8 @@ int main(void)
 	    T(test_follow_refused_write_no_relocate),
 	    T(test_cut_off_applied_without_readback),
 	    T(test_move_without_relocate_refused),
+	    T(test_readback_settles),
+	    T(test_readback_settling_gives_up),
 	    T(test_success_every_field_in_order),
 	    T(test_success_pauses_between_writes),
 	    T(test_success_on_immediate_bmc),
