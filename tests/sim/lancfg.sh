@@ -27,14 +27,6 @@ shift
 op=${1:-}
 shift || true
 
-known_parm() {
-    case $1 in
-    ip_addr | ip_addr_src | subnet_mask | mac_addr | default_gw_ip_addr | \
-        default_gw_mac_addr | backup_gw_ip_addr | backup_gw_mac_addr) return 0 ;;
-    esac
-    return 1
-}
-
 do_get() {
     local parm val
     for parm in "$@"; do

@@ -23,3 +23,12 @@ lookup() {
     done <"$state"
     return 1
 }
+
+# The LAN parameters ipmi_sim hands a lan_config_program (lancfg.sh, netlan.sh).
+known_parm() {
+    case $1 in
+    ip_addr | ip_addr_src | subnet_mask | mac_addr | default_gw_ip_addr | \
+        default_gw_mac_addr | backup_gw_ip_addr | backup_gw_mac_addr) return 0 ;;
+    esac
+    return 1
+}
